@@ -1,0 +1,3 @@
+//! Checkers for operation histories.
+
+pub mod history;
