@@ -1,3 +1,8 @@
 //! raft-kv: one replicated Raft log driving pluggable state machines, run as a Maelstrom node.
 
 pub mod check;
+pub mod machines;
+pub mod node;
+pub mod protocol;
+pub mod raft;
+pub mod runtime;

@@ -1,3 +1,98 @@
-fn main() {
-    println!("Hello, world!");
+//! `raft-kv`: a Maelstrom node (the default) and its tools.
+
+use clap::{Parser, Subcommand};
+use raft_kv::machines::MachineKind;
+use raft_kv::node::{Node, NodeConfig};
+use raft_kv::raft;
+use std::process::ExitCode;
+
+/// A Raft-replicated key-value node for Jepsen's Maelstrom (JSON lines on stdin/stdout).
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run as a Maelstrom node (what happens with no subcommand).
+    Node(NodeArgs),
+}
+
+/// Settings of the node process.
+#[derive(clap::Args, Debug, Clone)]
+struct NodeArgs {
+    /// State machine driven by the log: kv (lin-kv), txn (txn-list-append), lww (lww-kv).
+    #[arg(long, default_value = "kv")]
+    machine: MachineKind,
+    /// Minimum election timeout in ms; timeouts are drawn from [t, 2t). Leaders step
+    /// down after t without hearing from a majority (CheckQuorum). The default suits
+    /// Maelstrom's default latency and `--latency 100`.
+    #[arg(long, default_value_t = 600)]
+    election_timeout_ms: u64,
+    /// Heartbeat interval in ms; must be at most half the election timeout.
+    #[arg(long, default_value_t = 100)]
+    heartbeat_ms: u64,
+    /// Retry a request not yet applied with the current leader after this many ms.
+    #[arg(long, default_value_t = 1000)]
+    retry_ms: u64,
+    /// Answer error 11 for a request no leader could take within this many ms.
+    #[arg(long, default_value_t = 1000)]
+    unavailable_ms: u64,
+    /// Seed for election jitter (default: from the clock and process id).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+impl NodeArgs {
+    fn config(&self) -> Result<NodeConfig, String> {
+        let raft = raft::Config {
+            election_timeout: self.election_timeout_ms * 1000,
+            heartbeat_interval: self.heartbeat_ms * 1000,
+            ..raft::Config::default()
+        };
+        raft.validate()?;
+        Ok(NodeConfig {
+            raft,
+            machine: self.machine,
+            retry_interval: self.retry_ms * 1000,
+            unavailable_timeout: self.unavailable_ms * 1000,
+            ..NodeConfig::default()
+        })
+    }
+}
+
+fn run_node(args: &NodeArgs) -> ExitCode {
+    let config = match args.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("raft-kv: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let seed = args.seed.unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        (nanos as u64) ^ (u64::from(std::process::id()) << 32)
+    });
+    match raft_kv::runtime::run(Node::new(config, seed)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("raft-kv: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        None => run_node(&cli.node),
+        Some(Command::Node(args)) => run_node(args),
+    }
 }

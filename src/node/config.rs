@@ -1,0 +1,30 @@
+//! Node settings: the Raft core's plus the request-routing timeouts.
+
+use crate::machines::MachineKind;
+use crate::raft;
+
+/// How a node runs. Times in microseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeConfig {
+    pub raft: raft::Config,
+    pub machine: MachineKind,
+    /// Re-send a request not yet applied to the current leader after this long.
+    /// Safe because application is at most once per request id.
+    pub retry_interval: u64,
+    /// A request never handed to any leader gets error 11 after this long.
+    pub unavailable_timeout: u64,
+    /// Forget a request (without replying) after this long; its client gave up.
+    pub request_expiry: u64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            raft: raft::Config::default(),
+            machine: MachineKind::Kv,
+            retry_interval: 1_000_000,
+            unavailable_timeout: 1_000_000,
+            request_expiry: 30_000_000,
+        }
+    }
+}

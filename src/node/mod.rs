@@ -1,0 +1,508 @@
+//! The node: glue between the Maelstrom protocol, the Raft core and a state machine.
+//!
+//! Deterministic like the core: messages and time come in, messages and log lines
+//! go out. The binary's runtime, the simulator and the tests all drive this type.
+//!
+//! A client request's path: the node that receives it (its *origin*) keeps it as
+//! [`Pending`] and hands it to the leader it knows: proposes it itself when it
+//! leads, else forwards it. The leader appends a [`Command`] naming itself as
+//! `reply_from`. Every node applies committed commands in order; the `reply_from`
+//! leader answers the client (commit-then-reply), and the origin drops its pending
+//! copy. A request whose leader changed is handed to the new one; duplicates in the
+//! log are applied once.
+
+mod command;
+mod config;
+mod pending;
+
+pub use command::{AppliedRequests, Command};
+pub use config::NodeConfig;
+pub use pending::Pending;
+
+use crate::machines::{Machine, StateMachine};
+use crate::protocol::{
+    Body, DecodeError, ErrorCode, Forward, ForwardNack, Message, Payload, RequestId,
+};
+use crate::raft::{Raft, Role};
+use std::collections::BTreeMap;
+
+/// One raft-kv node.
+#[derive(Debug)]
+pub struct Node {
+    config: NodeConfig,
+    seed: u64,
+    cluster: Option<Cluster>,
+    next_msg_id: u64,
+    outbox: Vec<Message>,
+    logs: Vec<String>,
+}
+
+/// State that exists once `init` arrived.
+#[derive(Debug)]
+struct Cluster {
+    id: String,
+    raft: Raft,
+    machine: Machine,
+    applied: AppliedRequests,
+    pending: BTreeMap<u64, Pending>,
+    next_seq: u64,
+    last_role: (Role, u64, Option<String>),
+}
+
+impl Node {
+    /// A node waiting for `init`. `seed` drives its election jitter.
+    pub fn new(config: NodeConfig, seed: u64) -> Node {
+        Node {
+            config,
+            seed,
+            cluster: None,
+            next_msg_id: 0,
+            outbox: Vec::new(),
+            logs: Vec::new(),
+        }
+    }
+
+    /// This node's id, once initialized.
+    pub fn id(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.id.as_str())
+    }
+
+    /// The Raft core, once initialized.
+    pub fn raft(&self) -> Option<&Raft> {
+        self.cluster.as_ref().map(|c| &c.raft)
+    }
+
+    /// The state machine, once initialized.
+    pub fn machine(&self) -> Option<&Machine> {
+        self.cluster.as_ref().map(|c| &c.machine)
+    }
+
+    /// Number of client requests this node is still tracking.
+    pub fn pending_count(&self) -> usize {
+        self.cluster.as_ref().map_or(0, |c| c.pending.len())
+    }
+
+    /// Messages to send, in order.
+    pub fn take_outbox(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Log lines (for stderr).
+    pub fn take_logs(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.logs)
+    }
+
+    /// The earliest time at which `tick` has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let c = self.cluster.as_ref()?;
+        let mut t = c.raft.next_deadline();
+        for p in c.pending.values() {
+            let due = if p.handed {
+                p.last_attempt + self.config.retry_interval
+            } else {
+                p.received + self.config.unavailable_timeout
+            };
+            t = t.min(due).min(p.received + self.config.request_expiry);
+        }
+        Some(t)
+    }
+
+    /// Handles one raw protocol line. Bad input never panics: it gets an error reply
+    /// when it carried a `msg_id` to answer, and a log line otherwise.
+    pub fn handle_line(&mut self, now: u64, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match Message::from_line(line) {
+            Ok(msg) => self.handle(now, msg),
+            Err(DecodeError {
+                reply_to: Some((src, dest, msg_id)),
+                code,
+                text,
+            }) => {
+                self.logs
+                    .push(format!("rejected message {msg_id} from {src}: {text}"));
+                let from = self.id().map_or(dest, str::to_owned);
+                self.send(from, src, Some(msg_id), Payload::error(code, text));
+            }
+            Err(e) => self.logs.push(format!(
+                "skipped unreadable line ({}): {}",
+                e.text,
+                truncate(line, 200)
+            )),
+        }
+    }
+
+    /// Handles one message.
+    pub fn handle(&mut self, now: u64, msg: Message) {
+        let Message { src, dest: _, body } = msg;
+        let Body {
+            msg_id,
+            in_reply_to: _,
+            payload,
+        } = body;
+        if let Payload::Init { node_id, node_ids } = payload {
+            self.init(now, src, msg_id, node_id, node_ids);
+            return;
+        }
+        if self.cluster.is_none() {
+            self.reply_error(
+                &src,
+                msg_id,
+                ErrorCode::TemporarilyUnavailable,
+                "node not initialized yet",
+            );
+            return;
+        }
+        let payload = match payload.into_raft() {
+            Ok(raft_msg) => {
+                if let Some(c) = self.cluster.as_mut() {
+                    c.raft.step(now, &src, raft_msg);
+                }
+                self.after(now);
+                return;
+            }
+            Err(p) => p,
+        };
+        match payload {
+            Payload::Read { .. }
+            | Payload::Write { .. }
+            | Payload::Cas { .. }
+            | Payload::Txn { .. } => self.on_client_request(now, src, msg_id, payload),
+            Payload::Forward(f) => self.on_forward(src, f),
+            Payload::ForwardNack(n) => self.on_forward_nack(now, n),
+            other => self
+                .logs
+                .push(format!("ignored unexpected {other:?} from {src}")),
+        }
+        self.after(now);
+    }
+
+    /// Time passes.
+    pub fn tick(&mut self, now: u64) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        c.raft.tick(now);
+        let cfg = &self.config;
+        let mut unavailable = Vec::new();
+        let mut retry = Vec::new();
+        let mut expired = Vec::new();
+        for (&seq, p) in &c.pending {
+            if now >= p.received + cfg.request_expiry {
+                expired.push(seq);
+            } else if !p.handed && now >= p.received + cfg.unavailable_timeout {
+                unavailable.push(seq);
+            } else if p.handed && now >= p.last_attempt + cfg.retry_interval {
+                retry.push(seq);
+            }
+        }
+        for seq in expired {
+            c.pending.remove(&seq);
+        }
+        let refused: Vec<Pending> = unavailable
+            .iter()
+            .filter_map(|seq| c.pending.remove(seq))
+            .collect();
+        for p in refused {
+            // Definite: this request was never handed to any leader, so it is in no
+            // log and can never take effect.
+            self.reply_error(
+                &p.client,
+                Some(p.client_msg_id),
+                ErrorCode::TemporarilyUnavailable,
+                "no leader known",
+            );
+        }
+        for seq in retry {
+            self.route(now, seq);
+        }
+        self.after(now);
+    }
+
+    fn init(
+        &mut self,
+        now: u64,
+        src: String,
+        msg_id: Option<u64>,
+        node_id: String,
+        node_ids: Vec<String>,
+    ) {
+        if let Some(c) = &self.cluster {
+            let text = format!("already initialized as {}", c.id);
+            self.reply_error(&src, msg_id, ErrorCode::MalformedRequest, &text);
+            return;
+        }
+        let seed = self.seed ^ fnv1a(node_id.as_bytes());
+        match Raft::new(
+            node_id.clone(),
+            &node_ids,
+            self.config.raft.clone(),
+            seed,
+            now,
+        ) {
+            Ok(raft) => {
+                let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
+                self.cluster = Some(Cluster {
+                    id: node_id.clone(),
+                    raft,
+                    machine: self.config.machine.build(),
+                    applied: AppliedRequests::default(),
+                    pending: BTreeMap::new(),
+                    next_seq: 0,
+                    last_role,
+                });
+                self.logs.push(format!(
+                    "initialized {node_id} of {node_ids:?}, machine {}",
+                    self.config.machine
+                ));
+                self.send(node_id, src, msg_id, Payload::InitOk);
+                self.after(now);
+            }
+            Err(e) => self.reply_error(
+                &src,
+                msg_id,
+                ErrorCode::MalformedRequest,
+                &format!("bad init: {e}"),
+            ),
+        }
+    }
+
+    fn on_client_request(
+        &mut self,
+        now: u64,
+        client: String,
+        msg_id: Option<u64>,
+        request: Payload,
+    ) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let Some(msg_id) = msg_id else {
+            self.logs
+                .push(format!("skipped request without msg_id from {client}"));
+            return;
+        };
+        if let Err(reply) = c.machine.check(&request) {
+            let id = c.id.clone();
+            self.send(id, client, Some(msg_id), reply);
+            return;
+        }
+        let seq = c.next_seq;
+        c.next_seq += 1;
+        c.pending.insert(
+            seq,
+            Pending {
+                client,
+                client_msg_id: msg_id,
+                request,
+                received: now,
+                sent_to: None,
+                last_attempt: now,
+                handed: false,
+            },
+        );
+        self.route(now, seq);
+    }
+
+    /// Hands pending request `seq` to the leader this node knows, if any.
+    fn route(&mut self, now: u64, seq: u64) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let Some(leader) = c.raft.leader().map(str::to_owned) else {
+            return;
+        };
+        let Some(p) = c.pending.get_mut(&seq) else {
+            return;
+        };
+        p.handed = true;
+        p.sent_to = Some(leader.clone());
+        p.last_attempt = now;
+        let id = RequestId {
+            node: c.id.clone(),
+            seq,
+        };
+        if leader == c.id {
+            let cmd = Command {
+                id,
+                client: p.client.clone(),
+                client_msg_id: p.client_msg_id,
+                reply_from: c.id.clone(),
+                request: p.request.clone(),
+            };
+            propose(&mut c.raft, &cmd);
+        } else {
+            let fwd = Forward {
+                id,
+                client: p.client.clone(),
+                client_msg_id: p.client_msg_id,
+                request: Box::new(p.request.clone()),
+            };
+            let from = c.id.clone();
+            self.send(from, leader, None, Payload::Forward(fwd));
+        }
+    }
+
+    fn on_forward(&mut self, src: String, f: Forward) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        if c.raft.is_leader() {
+            let cmd = Command {
+                id: f.id,
+                client: f.client,
+                client_msg_id: f.client_msg_id,
+                reply_from: c.id.clone(),
+                request: *f.request,
+            };
+            propose(&mut c.raft, &cmd);
+        } else {
+            // Definitely not appended here: the origin may try elsewhere.
+            let nack = ForwardNack {
+                id: f.id,
+                leader: c.raft.leader().map(str::to_owned),
+            };
+            let from = c.id.clone();
+            self.send(from, src, None, Payload::ForwardNack(nack));
+        }
+    }
+
+    fn on_forward_nack(&mut self, now: u64, n: ForwardNack) {
+        let Some(c) = self.cluster.as_ref() else {
+            return;
+        };
+        if n.id.node != c.id || !c.pending.contains_key(&n.id.seq) {
+            return;
+        }
+        let leader = c.raft.leader().map(str::to_owned);
+        let sent_to = c.pending.get(&n.id.seq).and_then(|p| p.sent_to.clone());
+        if leader.is_some() && leader != sent_to {
+            self.route(now, n.id.seq);
+        }
+    }
+
+    /// After every input: hand waiting requests to a new leader, apply what
+    /// committed, and collect the core's messages.
+    fn after(&mut self, now: u64) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let role = (
+            c.raft.role(),
+            c.raft.term(),
+            c.raft.leader().map(str::to_owned),
+        );
+        if role != c.last_role {
+            self.logs.push(format!(
+                "{:?} in term {}, leader {:?}",
+                role.0, role.1, role.2
+            ));
+            let leader = role.2.clone();
+            c.last_role = role;
+            if let Some(leader) = leader {
+                let moved: Vec<u64> = c
+                    .pending
+                    .iter()
+                    .filter(|(_, p)| p.sent_to.as_ref() != Some(&leader))
+                    .map(|(s, _)| *s)
+                    .collect();
+                for seq in moved {
+                    self.route(now, seq);
+                }
+            }
+        }
+        self.apply_committed();
+        self.flush_raft();
+    }
+
+    fn apply_committed(&mut self) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let mut replies = Vec::new();
+        for (index, entry) in c.raft.take_committed() {
+            let Some(data) = entry.data else { continue };
+            let cmd: Command = match serde_json::from_value(data) {
+                Ok(cmd) => cmd,
+                Err(e) => {
+                    self.logs
+                        .push(format!("entry {index} is not a command: {e}"));
+                    continue;
+                }
+            };
+            if cmd.id.node == c.id {
+                c.pending.remove(&cmd.id.seq);
+            }
+            if !c.applied.first_time(&cmd.id) {
+                continue;
+            }
+            let reply = c.machine.apply(&cmd.request);
+            if cmd.reply_from == c.id {
+                replies.push((cmd.client, cmd.client_msg_id, reply));
+            }
+        }
+        let id = c.id.clone();
+        for (client, msg_id, reply) in replies {
+            self.send(id.clone(), client, Some(msg_id), reply);
+        }
+    }
+
+    fn flush_raft(&mut self) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let id = c.id.clone();
+        for (to, m) in c.raft.take_messages() {
+            self.send(id.clone(), to, None, Payload::from_raft(m));
+        }
+    }
+
+    fn reply_error(&mut self, to: &str, in_reply_to: Option<u64>, code: ErrorCode, text: &str) {
+        if in_reply_to.is_none() {
+            self.logs.push(format!(
+                "cannot answer {to} ({text}): the request had no msg_id"
+            ));
+            return;
+        }
+        let from = self.id().unwrap_or("?").to_owned();
+        self.send(from, to.to_owned(), in_reply_to, Payload::error(code, text));
+    }
+
+    fn send(&mut self, src: String, dest: String, in_reply_to: Option<u64>, payload: Payload) {
+        let msg_id = self.next_msg_id;
+        self.next_msg_id += 1;
+        self.outbox.push(Message {
+            src,
+            dest,
+            body: Body {
+                in_reply_to,
+                msg_id: Some(msg_id),
+                payload,
+            },
+        });
+    }
+}
+
+fn propose(raft: &mut Raft, cmd: &Command) {
+    match serde_json::to_value(cmd) {
+        Ok(v) => {
+            raft.propose(v);
+        }
+        Err(e) => debug_assert!(false, "command did not serialize: {e}"),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// A stable hash (FNV-1a) to derive per-node seeds.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

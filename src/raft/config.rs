@@ -1,0 +1,61 @@
+//! Raft timing and flow-control settings, with validation.
+
+/// Settings of one Raft peer. Times are in microseconds of whatever clock drives the
+/// core (the wall clock in the binary, a virtual clock in the simulator).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Election timeouts are drawn uniformly from `[election_timeout, 2 × election_timeout)`.
+    /// CheckQuorum uses `election_timeout` too: a leader that has not heard from a
+    /// majority for that long steps down, and a follower that heard from a leader
+    /// within it refuses (pre-)votes. Must exceed a few heartbeat intervals.
+    pub election_timeout: u64,
+    /// How often a leader sends heartbeats. Must be well below `election_timeout`.
+    pub heartbeat_interval: u64,
+    /// Most entries in one AppendEntries.
+    pub max_entries_per_message: usize,
+    /// Most bytes of entry data in one AppendEntries (the first entry always goes).
+    pub max_bytes_per_message: usize,
+    /// Most unacknowledged AppendEntries per follower while streaming.
+    pub max_inflight: usize,
+    /// Run a PreVote round before a real election (Ongaro §9.6).
+    pub pre_vote: bool,
+    /// Leaders step down without a majority, and followers in contact with a leader
+    /// refuse votes (Ongaro §6.2, §9.6).
+    pub check_quorum: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            election_timeout: 600_000,
+            heartbeat_interval: 100_000,
+            max_entries_per_message: 256,
+            max_bytes_per_message: 64 * 1024,
+            max_inflight: 64,
+            pre_vote: true,
+            check_quorum: true,
+        }
+    }
+}
+
+impl Config {
+    /// Checks the settings work together.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.heartbeat_interval == 0 {
+            return Err("heartbeat interval must be positive".into());
+        }
+        if self.election_timeout < 2 * self.heartbeat_interval {
+            return Err(format!(
+                "election timeout ({} µs) must be at least twice the heartbeat interval ({} µs)",
+                self.election_timeout, self.heartbeat_interval
+            ));
+        }
+        if self.max_entries_per_message == 0
+            || self.max_inflight == 0
+            || self.max_bytes_per_message == 0
+        {
+            return Err("message and in-flight bounds must be positive".into());
+        }
+        Ok(())
+    }
+}

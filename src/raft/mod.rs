@@ -1,0 +1,343 @@
+//! The Raft core: pure and deterministic.
+//!
+//! Time comes in as an argument (`now`, in microseconds), randomness from a seeded
+//! RNG owned by the core, and messages go out as values. No threads, clocks or I/O.
+//! The same inputs and seed give the same outputs, which is what makes transcript
+//! snapshots stable and simulation failures replayable.
+//!
+//! Driving it: call [`Raft::step`] for every received message and [`Raft::tick`] as
+//! time passes; propose with [`Raft::propose`]; then collect
+//! [`Raft::take_messages`] (to send) and [`Raft::take_committed`] (to apply).
+//! Durability contract: once the log or the hard state ([`Raft::hard_state`])
+//! changes, a persistent implementation must write them before sending the
+//! messages of that round. The log here is in memory, so that step is empty.
+
+mod config;
+mod election;
+mod log;
+mod message;
+mod progress;
+mod replication;
+
+pub use config::Config;
+pub use log::{AppendOutcome, Log};
+pub use message::{
+    AppendEntries, AppendEntriesRes, Entry, Message, NodeId, RequestVote, RequestVoteRes,
+};
+pub use progress::{Progress, ProgressState};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::collections::BTreeMap;
+
+/// A peer's role (Figure 2, plus the PreVote phase).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    /// Asking whether an election could be won, without changing term.
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+/// One Raft peer.
+#[derive(Debug)]
+pub struct Raft {
+    id: NodeId,
+    /// The other members, in a fixed order.
+    peers: Vec<NodeId>,
+    config: Config,
+    rng: StdRng,
+
+    // Persistent state (Figure 2).
+    term: u64,
+    voted_for: Option<NodeId>,
+    log: Log,
+
+    // Volatile state.
+    role: Role,
+    leader: Option<NodeId>,
+    commit_index: u64,
+    /// Highest index handed out by `take_committed`.
+    applied: u64,
+    election_deadline: u64,
+    /// When we last heard from the leader of our term (followers).
+    last_leader_contact: Option<u64>,
+    /// Votes (or pre-votes) received in the current campaign.
+    votes: BTreeMap<NodeId, bool>,
+
+    // Leader state.
+    progress: BTreeMap<NodeId, Progress>,
+    heartbeat_deadline: u64,
+    check_quorum_deadline: u64,
+
+    outbox: Vec<(NodeId, Message)>,
+    /// The latest time seen by `new`, `tick` or `step`.
+    now: u64,
+}
+
+impl Raft {
+    /// A new peer `id` of the cluster `members` (which includes `id`), at time `now`.
+    /// A single-member cluster elects itself at once.
+    pub fn new(
+        id: NodeId,
+        members: &[NodeId],
+        config: Config,
+        seed: u64,
+        now: u64,
+    ) -> Result<Raft, String> {
+        config.validate()?;
+        if !members.contains(&id) {
+            return Err(format!("{id} is not in the member list {members:?}"));
+        }
+        let mut peers: Vec<NodeId> = members.iter().filter(|m| **m != id).cloned().collect();
+        peers.dedup();
+        let mut raft = Raft {
+            id,
+            peers,
+            config,
+            rng: StdRng::seed_from_u64(seed),
+            term: 0,
+            voted_for: None,
+            log: Log::new(),
+            role: Role::Follower,
+            leader: None,
+            commit_index: 0,
+            applied: 0,
+            election_deadline: 0,
+            last_leader_contact: None,
+            votes: BTreeMap::new(),
+            progress: BTreeMap::new(),
+            heartbeat_deadline: 0,
+            check_quorum_deadline: 0,
+            outbox: Vec::new(),
+            now,
+        };
+        raft.reset_election_deadline(now);
+        if raft.peers.is_empty() {
+            raft.campaign(now);
+        }
+        Ok(raft)
+    }
+
+    /// This peer's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The other members.
+    pub fn peers(&self) -> &[NodeId] {
+        &self.peers
+    }
+
+    /// The current term.
+    pub fn term(&self) -> u64 {
+        self.term
+    }
+
+    /// The current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// True when this peer is the leader.
+    pub fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+
+    /// The leader of the current term, if known.
+    pub fn leader(&self) -> Option<&str> {
+        self.leader.as_deref()
+    }
+
+    /// Highest index known to be committed.
+    pub fn commit_index(&self) -> u64 {
+        self.commit_index
+    }
+
+    /// The log, for inspection.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// What must survive a restart: (current term, vote).
+    pub fn hard_state(&self) -> (u64, Option<&str>) {
+        (self.term, self.voted_for.as_deref())
+    }
+
+    /// The leader's progress for each follower (empty unless leader).
+    pub fn progress(&self) -> &BTreeMap<NodeId, Progress> {
+        &self.progress
+    }
+
+    /// Votes needed to win: a majority of all members.
+    pub fn quorum(&self) -> usize {
+        let members = self.peers.len() + 1;
+        members / 2 + 1
+    }
+
+    /// The earliest time at which `tick` has something to do.
+    pub fn next_deadline(&self) -> u64 {
+        match self.role {
+            Role::Leader => self.heartbeat_deadline.min(self.check_quorum_deadline),
+            _ => self.election_deadline,
+        }
+    }
+
+    /// Time passes: campaigns on election timeout; leaders send heartbeats and run
+    /// CheckQuorum.
+    pub fn tick(&mut self, now: u64) {
+        self.now = self.now.max(now);
+        match self.role {
+            Role::Leader => {
+                if self.config.check_quorum && now >= self.check_quorum_deadline {
+                    self.check_quorum(now);
+                    if self.role != Role::Leader {
+                        return;
+                    }
+                }
+                if now >= self.heartbeat_deadline {
+                    self.heartbeat_deadline = now + self.config.heartbeat_interval;
+                    self.broadcast_heartbeat(now);
+                }
+            }
+            _ => {
+                if now >= self.election_deadline {
+                    self.campaign(now);
+                }
+            }
+        }
+    }
+
+    /// Handles one message from peer `from`.
+    pub fn step(&mut self, now: u64, from: &str, msg: Message) {
+        self.now = self.now.max(now);
+        if !self.peers.iter().any(|p| p == from) {
+            return;
+        }
+        let term = msg.term();
+        if term > self.term {
+            match &msg {
+                // A pre-vote never changes anyone's term; a granted pre-vote echoes
+                // the term the candidate would campaign in.
+                Message::RequestVote(rv) if rv.pre_vote => {}
+                Message::RequestVoteRes(r) if r.pre_vote && r.vote_granted => {}
+                // CheckQuorum (Ongaro §4.2.3): while we hear from a live leader,
+                // ignore candidates, so a node returning from a partition cannot
+                // depose a healthy leader.
+                Message::RequestVote(_) if self.in_lease(now) => return,
+                _ => {
+                    let leader = match &msg {
+                        Message::AppendEntries(ae) => Some(ae.leader.clone()),
+                        _ => None,
+                    };
+                    self.become_follower(now, term, leader);
+                }
+            }
+        } else if term < self.term {
+            match msg {
+                // Tell a stale leader about the newer term so it steps down.
+                Message::AppendEntries(_) => self.send(
+                    from,
+                    Message::AppendEntriesRes(AppendEntriesRes {
+                        term: self.term,
+                        success: false,
+                        index: 0,
+                        conflict_index: None,
+                        conflict_term: None,
+                    }),
+                ),
+                Message::RequestVote(rv) if rv.pre_vote => self.send(
+                    from,
+                    Message::RequestVoteRes(RequestVoteRes {
+                        term: self.term,
+                        vote_granted: false,
+                        pre_vote: true,
+                    }),
+                ),
+                _ => {}
+            }
+            return;
+        }
+        match msg {
+            Message::RequestVote(m) => self.on_request_vote(now, from, m),
+            Message::RequestVoteRes(m) => self.on_request_vote_res(now, from, m),
+            Message::AppendEntries(m) => self.on_append_entries(now, from, m),
+            Message::AppendEntriesRes(m) => self.on_append_entries_res(now, from, m),
+        }
+    }
+
+    /// Appends a command to the leader's log. Returns its index, or `None` when this
+    /// peer is not the leader. Replication starts with the next `take_messages`.
+    pub fn propose(&mut self, data: serde_json::Value) -> Option<u64> {
+        if self.role != Role::Leader {
+            return None;
+        }
+        let index = self.log.append(Entry {
+            term: self.term,
+            data: Some(data),
+        });
+        self.maybe_commit();
+        Some(index)
+    }
+
+    /// Messages to send, each with its destination. Sends any entries proposed
+    /// since the last call first, batched per follower.
+    pub fn take_messages(&mut self) -> Vec<(NodeId, Message)> {
+        if self.role == Role::Leader {
+            self.broadcast_append();
+        }
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Newly committed entries, in order, with their indexes.
+    pub fn take_committed(&mut self) -> Vec<(u64, Entry)> {
+        let from = self.applied + 1;
+        let out: Vec<(u64, Entry)> = self
+            .log
+            .range(from, self.commit_index)
+            .iter()
+            .cloned()
+            .zip(from..)
+            .map(|(e, i)| (i, e))
+            .collect();
+        self.applied = self.commit_index;
+        out
+    }
+
+    fn send(&mut self, to: &str, msg: Message) {
+        self.outbox.push((to.to_owned(), msg));
+    }
+
+    fn reset_election_deadline(&mut self, now: u64) {
+        use rand::Rng;
+        let base = self.config.election_timeout;
+        self.election_deadline = now + self.rng.gen_range(base..2 * base);
+    }
+
+    fn become_follower(&mut self, now: u64, term: u64, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+        self.role = Role::Follower;
+        self.leader = leader;
+        if self.leader.is_some() {
+            self.last_leader_contact = Some(now);
+        }
+        self.progress.clear();
+        self.votes.clear();
+        self.reset_election_deadline(now);
+    }
+
+    /// CheckQuorum lease: are we, or have we recently heard from, a live leader?
+    fn in_lease(&self, now: u64) -> bool {
+        if !self.config.check_quorum || self.leader.is_none() {
+            return false;
+        }
+        self.role == Role::Leader
+            || self
+                .last_leader_contact
+                .is_some_and(|t| now.saturating_sub(t) < self.config.election_timeout)
+    }
+}

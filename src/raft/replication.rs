@@ -1,0 +1,197 @@
+//! Log replication: batched, pipelined AppendEntries, fast backtracking with
+//! conflict hints, and the commit rule.
+
+use super::{AppendEntries, AppendEntriesRes, AppendOutcome, Message, ProgressState, Raft, Role};
+
+impl Raft {
+    /// Sends pending entries to every follower that can take more.
+    pub(super) fn broadcast_append(&mut self) {
+        for peer in self.peers.clone() {
+            while self.send_append(&peer, false) {
+                if self
+                    .progress
+                    .get(&peer)
+                    .is_none_or(|p| p.state != ProgressState::Replicate)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Heartbeat round: re-probe followers in Probe, fall back to probing those whose
+    /// stream stalled (lost messages), and send a plain heartbeat to the rest.
+    pub(super) fn broadcast_heartbeat(&mut self, now: u64) {
+        let stall_after = self.config.election_timeout / 2;
+        for peer in self.peers.clone() {
+            let Some(pr) = self.progress.get_mut(&peer) else {
+                continue;
+            };
+            match pr.state {
+                ProgressState::Probe => {
+                    pr.probe_sent = false;
+                    self.send_append(&peer, true);
+                }
+                ProgressState::Replicate
+                    if !pr.inflight.is_empty()
+                        && now.saturating_sub(pr.last_progress) >= stall_after =>
+                {
+                    let next = pr.match_index + 1;
+                    pr.become_probe(next);
+                    self.send_append(&peer, true);
+                }
+                ProgressState::Replicate => {
+                    // prev = match_index is known to match, so this never causes a
+                    // rejection even while newer appends are still in flight.
+                    let prev = pr.match_index;
+                    let hb = AppendEntries {
+                        term: self.term,
+                        leader: self.id.clone(),
+                        prev_log_index: prev,
+                        prev_log_term: self.log.term(prev).unwrap_or(0),
+                        entries: Vec::new(),
+                        leader_commit: self.commit_index,
+                    };
+                    self.send(&peer, Message::AppendEntries(hb));
+                }
+            }
+        }
+    }
+
+    /// Sends one AppendEntries from the follower's `next_index`, if its progress
+    /// allows. Returns true if a message carrying entries went out.
+    pub(super) fn send_append(&mut self, peer: &str, allow_empty: bool) -> bool {
+        let now = self.now;
+        let Some(pr) = self.progress.get(peer) else {
+            return false;
+        };
+        if !pr.can_send(self.config.max_inflight) {
+            return false;
+        }
+        let entries = self.log.slice(
+            pr.next_index,
+            self.config.max_entries_per_message,
+            self.config.max_bytes_per_message,
+        );
+        if entries.is_empty() && !allow_empty {
+            return false;
+        }
+        let prev = pr.next_index - 1;
+        let Some(prev_term) = self.log.term(prev) else {
+            debug_assert!(
+                false,
+                "next_index {} beyond log end {}",
+                pr.next_index,
+                self.log.last_index()
+            );
+            return false;
+        };
+        let count = entries.len();
+        let ae = AppendEntries {
+            term: self.term,
+            leader: self.id.clone(),
+            prev_log_index: prev,
+            prev_log_term: prev_term,
+            entries,
+            leader_commit: self.commit_index,
+        };
+        self.send(peer, Message::AppendEntries(ae));
+        if let Some(pr) = self.progress.get_mut(peer) {
+            pr.on_sent(prev + count as u64, count, now);
+        }
+        count > 0
+    }
+
+    pub(super) fn on_append_entries(&mut self, now: u64, from: &str, ae: AppendEntries) {
+        if self.role == Role::Leader {
+            debug_assert!(false, "two leaders in term {}", self.term);
+            return;
+        }
+        if self.role != Role::Follower || self.leader.as_deref() != Some(ae.leader.as_str()) {
+            self.become_follower(now, self.term, Some(ae.leader.clone()));
+        }
+        self.last_leader_contact = Some(now);
+        self.reset_election_deadline(now);
+        let outcome = self.log.try_append(
+            ae.prev_log_index,
+            ae.prev_log_term,
+            &ae.entries,
+            self.commit_index,
+        );
+        let res = match outcome {
+            AppendOutcome::Matched { last_new_index } => {
+                // Figure 2, receiver rule 5, using the last index this message
+                // verified: entries beyond it may be from an older leader.
+                let commit = ae.leader_commit.min(last_new_index);
+                self.commit_index = self.commit_index.max(commit);
+                AppendEntriesRes {
+                    term: self.term,
+                    success: true,
+                    index: last_new_index,
+                    conflict_index: None,
+                    conflict_term: None,
+                }
+            }
+            AppendOutcome::TooShort { last_index } => AppendEntriesRes {
+                term: self.term,
+                success: false,
+                index: ae.prev_log_index,
+                conflict_index: Some(last_index + 1),
+                conflict_term: None,
+            },
+            AppendOutcome::TermMismatch {
+                conflict_term,
+                first_index_of_term,
+            } => AppendEntriesRes {
+                term: self.term,
+                success: false,
+                index: ae.prev_log_index,
+                conflict_index: Some(first_index_of_term),
+                conflict_term: Some(conflict_term),
+            },
+        };
+        self.send(from, Message::AppendEntriesRes(res));
+    }
+
+    pub(super) fn on_append_entries_res(&mut self, now: u64, from: &str, r: AppendEntriesRes) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let hint = self.backtrack_hint(&r);
+        let Some(pr) = self.progress.get_mut(from) else {
+            return;
+        };
+        pr.recent_active = true;
+        if r.success {
+            if pr.on_success(r.index, now) {
+                self.maybe_commit();
+            }
+            self.send_append(from, false);
+        } else if pr.on_reject(r.index, hint) {
+            self.send_append(from, true);
+        }
+    }
+
+    /// Where to retry after a rejection: skip the follower's whole conflicting term
+    /// when we do not have it, or up to our last entry of that term when we do.
+    fn backtrack_hint(&self, r: &AppendEntriesRes) -> u64 {
+        let conflict_index = r.conflict_index.unwrap_or(r.index).max(1);
+        match r.conflict_term.and_then(|t| self.log.last_index_of_term(t)) {
+            Some(last_of_term) if last_of_term >= conflict_index => last_of_term + 1,
+            _ => conflict_index,
+        }
+    }
+
+    /// Advances the commit index to the highest index stored on a majority.
+    pub(super) fn maybe_commit(&mut self) {
+        let mut matched: Vec<u64> = self.progress.values().map(|p| p.match_index).collect();
+        matched.push(self.log.last_index());
+        matched.sort_unstable_by(|a, b| b.cmp(a));
+        let n = matched[self.quorum() - 1];
+        // Raft §5.4.2: only entries of the current term are committed by counting
+        // replicas; earlier ones are committed with them (the Figure 8 scenario).
+        if n > self.commit_index && self.log.term(n) == Some(self.term) {
+            self.commit_index = n;
+        }
+    }
+}
