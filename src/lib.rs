@@ -6,3 +6,4 @@ pub mod node;
 pub mod protocol;
 pub mod raft;
 pub mod runtime;
+pub mod sim;

@@ -233,7 +233,7 @@ impl Node {
             self.reply_error(&src, msg_id, ErrorCode::MalformedRequest, &text);
             return;
         }
-        let seed = self.seed ^ fnv1a(node_id.as_bytes());
+        let seed = mix(self.seed, fnv1a(node_id.as_bytes()));
         match Raft::new(
             node_id.clone(),
             &node_ids,
@@ -498,6 +498,15 @@ fn truncate(s: &str, max: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+/// Combines two seeds (SplitMix64 finalizer over their sum), so that distinct
+/// inputs give unrelated streams.
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a.wrapping_add(b).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// A stable hash (FNV-1a) to derive per-node seeds.

@@ -1,0 +1,323 @@
+//! A deterministic in-process cluster: real [`Node`]s on a virtual clock, with a
+//! seeded simulated network. The same seed and inputs give the same transcript.
+
+use super::network::{NetConfig, Partition};
+use crate::node::{Node, NodeConfig, mix};
+use crate::protocol::{Body, Message, Payload};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// A message in flight.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct InFlight {
+    at: u64,
+    seq: u64,
+}
+
+/// Network counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NetStats {
+    /// Node-to-node messages sent.
+    pub server_messages: u64,
+    /// Messages between clients and nodes.
+    pub client_messages: u64,
+    /// Messages dropped by partitions or loss.
+    pub dropped: u64,
+}
+
+/// A simulated cluster.
+pub struct Cluster {
+    now: u64,
+    nodes: BTreeMap<String, Node>,
+    /// When each node next needs a tick.
+    deadlines: BTreeMap<String, u64>,
+    net: NetConfig,
+    rng: StdRng,
+    partition: Partition,
+    queue: BinaryHeap<Reverse<InFlight>>,
+    in_flight: BTreeMap<u64, Message>,
+    next_seq: u64,
+    to_clients: Vec<(u64, Message)>,
+    next_client_msg_id: u64,
+    stats: NetStats,
+    transcript: Option<Vec<String>>,
+    hash: u64,
+    node_logs: Vec<(u64, String, String)>,
+}
+
+impl Cluster {
+    /// A cluster of `ids`, each sent `init` at time 0 by client `c0`.
+    pub fn new(ids: &[String], config: NodeConfig, net: NetConfig, seed: u64) -> Cluster {
+        let mut nodes = BTreeMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            nodes.insert(id.clone(), Node::new(config.clone(), mix(seed, i as u64)));
+        }
+        let mut cluster = Cluster {
+            now: 0,
+            nodes,
+            deadlines: BTreeMap::new(),
+            net,
+            rng: StdRng::seed_from_u64(seed),
+            partition: Partition::none(),
+            queue: BinaryHeap::new(),
+            in_flight: BTreeMap::new(),
+            next_seq: 0,
+            to_clients: Vec::new(),
+            next_client_msg_id: 1,
+            stats: NetStats::default(),
+            transcript: None,
+            hash: 0xcbf2_9ce4_8422_2325,
+            node_logs: Vec::new(),
+        };
+        for id in ids {
+            let init = Payload::Init {
+                node_id: id.clone(),
+                node_ids: ids.to_vec(),
+            };
+            let msg_id = cluster.next_client_msg_id;
+            cluster.next_client_msg_id += 1;
+            cluster.enqueue(
+                0,
+                Message {
+                    src: "c0".into(),
+                    dest: id.clone(),
+                    body: Body {
+                        in_reply_to: None,
+                        msg_id: Some(msg_id),
+                        payload: init,
+                    },
+                },
+            );
+        }
+        cluster
+    }
+
+    /// Node ids like Maelstrom's: `n1`..`nN`.
+    pub fn node_ids(count: usize) -> Vec<String> {
+        (1..=count).map(|i| format!("n{i}")).collect()
+    }
+
+    /// Starts recording a one-line-per-event transcript.
+    pub fn record_transcript(&mut self) {
+        self.transcript = Some(Vec::new());
+    }
+
+    /// The transcript recorded so far.
+    pub fn transcript(&self) -> &[String] {
+        self.transcript.as_deref().unwrap_or(&[])
+    }
+
+    /// A hash of every delivered message and fault, for replay checks.
+    pub fn transcript_hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// The current virtual time in microseconds.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// The nodes.
+    pub fn nodes(&self) -> &BTreeMap<String, Node> {
+        &self.nodes
+    }
+
+    /// One node.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Network counters.
+    pub fn stats(&self) -> NetStats {
+        self.stats
+    }
+
+    /// Node log lines: (time, node, line).
+    pub fn take_node_logs(&mut self) -> Vec<(u64, String, String)> {
+        std::mem::take(&mut self.node_logs)
+    }
+
+    /// The node that leads the highest term, if any.
+    pub fn leader(&self) -> Option<String> {
+        self.nodes
+            .iter()
+            .filter_map(|(id, n)| n.raft().filter(|r| r.is_leader()).map(|r| (r.term(), id)))
+            .max()
+            .map(|(_, id)| id.clone())
+    }
+
+    /// Sends `payload` from `client` to `node`; returns the request's msg_id.
+    pub fn client_send(&mut self, client: &str, node: &str, payload: Payload) -> u64 {
+        let msg_id = self.next_client_msg_id;
+        self.next_client_msg_id += 1;
+        let msg = Message {
+            src: client.into(),
+            dest: node.into(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(msg_id),
+                payload,
+            },
+        };
+        self.send(msg);
+        msg_id
+    }
+
+    /// Messages that reached clients, with arrival times.
+    pub fn take_client_messages(&mut self) -> Vec<(u64, Message)> {
+        std::mem::take(&mut self.to_clients)
+    }
+
+    /// Replaces the partition.
+    pub fn set_partition(&mut self, partition: Partition, label: &str) {
+        self.partition = partition;
+        self.note(format!("nemesis {label}"));
+    }
+
+    /// The current partition.
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+
+    /// Runs every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: u64) {
+        while let Some(at) = self.next_event_time() {
+            if at > t {
+                break;
+            }
+            self.step_once();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Runs for `d` microseconds.
+    pub fn run_for(&mut self, d: u64) {
+        self.run_until(self.now + d);
+    }
+
+    fn next_event_time(&self) -> Option<u64> {
+        let msg = self.queue.peek().map(|Reverse(f)| f.at);
+        let tick = self.deadlines.values().min().copied();
+        match (msg, tick) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn step_once(&mut self) {
+        let msg_at = self.queue.peek().map(|Reverse(f)| f.at);
+        let tick = self
+            .deadlines
+            .iter()
+            .min_by_key(|(id, t)| (**t, (*id).clone()))
+            .map(|(id, t)| (id.clone(), *t));
+        match (msg_at, tick) {
+            (Some(m), Some((_, t))) if m <= t => self.deliver_next(),
+            (Some(_), None) => self.deliver_next(),
+            (_, Some((id, t))) => {
+                self.now = self.now.max(t);
+                let now = self.now;
+                if let Some(node) = self.nodes.get_mut(&id) {
+                    node.tick(now);
+                }
+                self.after_node(&id);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn deliver_next(&mut self) {
+        let Some(Reverse(f)) = self.queue.pop() else {
+            return;
+        };
+        let Some(msg) = self.in_flight.remove(&f.seq) else {
+            return;
+        };
+        self.now = self.now.max(f.at);
+        let between_nodes = self.nodes.contains_key(&msg.src) && self.nodes.contains_key(&msg.dest);
+        if between_nodes && self.partition.blocks(&msg.src, &msg.dest) {
+            self.stats.dropped += 1;
+            return;
+        }
+        let line = msg.to_line();
+        self.note(format!("{} -> {} {}", msg.src, msg.dest, body_of(&line)));
+        let dest = msg.dest.clone();
+        match self.nodes.get_mut(&dest) {
+            Some(node) => {
+                node.handle(self.now, msg);
+                self.after_node(&dest);
+            }
+            None => self.to_clients.push((self.now, msg)),
+        }
+    }
+
+    fn after_node(&mut self, id: &str) {
+        let Some(node) = self.nodes.get_mut(id) else {
+            return;
+        };
+        let out = node.take_outbox();
+        let logs = node.take_logs();
+        match node.next_deadline() {
+            Some(d) => self.deadlines.insert(id.to_owned(), d.max(self.now + 1)),
+            None => self.deadlines.remove(id),
+        };
+        for line in logs {
+            self.node_logs.push((self.now, id.to_owned(), line));
+        }
+        for msg in out {
+            self.send(msg);
+        }
+    }
+
+    fn send(&mut self, msg: Message) {
+        let between_nodes = self.nodes.contains_key(&msg.src) && self.nodes.contains_key(&msg.dest);
+        if between_nodes {
+            self.stats.server_messages += 1;
+            if self.partition.blocks(&msg.src, &msg.dest) || self.chance(self.net.loss) {
+                self.stats.dropped += 1;
+                return;
+            }
+            if self.chance(self.net.duplicate) {
+                let delay = self.net.latency.sample(&mut self.rng);
+                self.enqueue(self.now + delay, msg.clone());
+            }
+        } else {
+            self.stats.client_messages += 1;
+        }
+        let delay = self.net.latency.sample(&mut self.rng);
+        self.enqueue(self.now + delay, msg);
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && self.rng.gen_bool(p.min(1.0))
+    }
+
+    fn enqueue(&mut self, at: u64, msg: Message) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.in_flight.insert(seq, msg);
+        self.queue.push(Reverse(InFlight { at, seq }));
+    }
+
+    fn note(&mut self, event: String) {
+        let line = format!("{:>9.3}ms {event}", self.now as f64 / 1000.0);
+        self.hash = fnv1a_continue(self.hash, line.as_bytes());
+        if let Some(t) = self.transcript.as_mut() {
+            t.push(line);
+        }
+    }
+}
+
+fn body_of(line: &str) -> &str {
+    line.find("\"body\":")
+        .map_or(line, |i| &line[i + 7..line.len() - 1])
+}
+
+fn fnv1a_continue(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}

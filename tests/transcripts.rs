@@ -1,0 +1,300 @@
+//! Protocol transcripts pinned with insta: one line per delivered message, driven
+//! through real nodes on a virtual clock. Review changes with `cargo insta review`.
+//!
+//! Long scenarios hide idle heartbeats (empty append_entries and their successful
+//! answers) so the snapshot shows what changed.
+
+use raft_kv::node::NodeConfig;
+use raft_kv::protocol::{ErrorCode, Message, Payload};
+use raft_kv::sim::{Cluster, Latency, NetConfig, Partition};
+use serde_json::{Value, json};
+
+const MS: u64 = 1000;
+
+fn cluster(seed: u64) -> Cluster {
+    let ids = Cluster::node_ids(3);
+    let net = NetConfig {
+        latency: Latency::Constant(5 * MS),
+        ..Default::default()
+    };
+    Cluster::new(&ids, NodeConfig::default(), net, seed)
+}
+
+/// Runs until a leader is elected; returns it.
+fn elect(c: &mut Cluster) -> String {
+    for _ in 0..100 {
+        c.run_for(100 * MS);
+        if let Some(l) = c.leader() {
+            // Let the first heartbeat round settle so followers know the leader.
+            c.run_for(50 * MS);
+            return l;
+        }
+    }
+    panic!("no leader elected within 10 s");
+}
+
+fn without_heartbeats(lines: &[String]) -> String {
+    lines
+        .iter()
+        .filter(|l| !l.contains(r#""entries":[]"#))
+        .filter(|l| !(l.contains("append_entries_res") && l.contains(r#""success":true"#)))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn replies_to(msgs: &[(u64, Message)], msg_id: u64) -> Vec<&Payload> {
+    msgs.iter()
+        .filter(|(_, m)| m.body.in_reply_to == Some(msg_id))
+        .map(|(_, m)| &m.body.payload)
+        .collect()
+}
+
+fn followers(c: &Cluster, leader: &str) -> Vec<String> {
+    c.nodes()
+        .keys()
+        .filter(|id| *id != leader)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn election_of_three_nodes_with_prevote() {
+    let mut c = cluster(7);
+    c.record_transcript();
+    let leader = elect(&mut c);
+    assert_eq!(
+        c.node(&leader).unwrap().raft().unwrap().term(),
+        1,
+        "first election wins term 1"
+    );
+    insta::assert_snapshot!(c.transcript().join("\n"));
+}
+
+#[test]
+fn write_is_replicated_and_committed_before_the_reply() {
+    let mut c = cluster(7);
+    let leader = elect(&mut c);
+    c.record_transcript();
+    let id = c.client_send(
+        "c1",
+        &leader,
+        Payload::Write {
+            key: json!("x"),
+            value: json!(1),
+        },
+    );
+    c.run_for(30 * MS);
+    let msgs = c.take_client_messages();
+    assert_eq!(replies_to(&msgs, id), vec![&Payload::WriteOk]);
+    // Commit-then-reply: the write_ok follows a follower's acknowledgement.
+    let t = c.transcript();
+    let ack = t
+        .iter()
+        .position(|l| l.contains("append_entries_res"))
+        .expect("an ack");
+    let ok = t
+        .iter()
+        .position(|l| l.contains("write_ok"))
+        .expect("a reply");
+    assert!(ack < ok, "replied before a majority stored the entry");
+    for f in followers(&c, &leader) {
+        assert_eq!(
+            c.node(&f).unwrap().raft().unwrap().log().last_index(),
+            2,
+            "no-op and the write"
+        );
+    }
+    insta::assert_snapshot!(c.transcript().join("\n"));
+}
+
+#[test]
+fn follower_forwards_cas_to_the_leader_which_answers_the_client() {
+    let mut c = cluster(7);
+    let leader = elect(&mut c);
+    c.client_send(
+        "c1",
+        &leader,
+        Payload::Write {
+            key: json!("x"),
+            value: json!(1),
+        },
+    );
+    c.run_for(30 * MS);
+    c.take_client_messages();
+    let follower = followers(&c, &leader)[0].clone();
+    c.record_transcript();
+    let id = c.client_send(
+        "c2",
+        &follower,
+        Payload::Cas {
+            key: json!("x"),
+            from: json!(1),
+            to: json!(2),
+            create_if_not_exists: None,
+        },
+    );
+    c.run_for(40 * MS);
+    let msgs = c.take_client_messages();
+    assert_eq!(replies_to(&msgs, id), vec![&Payload::CasOk]);
+    let reply = msgs
+        .iter()
+        .find(|(_, m)| m.body.in_reply_to == Some(id))
+        .unwrap();
+    assert_eq!(
+        reply.1.src, leader,
+        "the leader answers the client directly"
+    );
+    insta::assert_snapshot!(c.transcript().join("\n"));
+}
+
+#[test]
+fn cas_on_a_missing_key_is_20_and_with_the_wrong_from_is_22() {
+    let mut c = cluster(7);
+    let leader = elect(&mut c);
+    c.record_transcript();
+    let cas = |from: Value, to: Value| Payload::Cas {
+        key: json!("k"),
+        from,
+        to,
+        create_if_not_exists: None,
+    };
+    let missing = c.client_send("c1", &leader, cas(json!(0), json!(1)));
+    c.run_for(30 * MS);
+    c.client_send(
+        "c1",
+        &leader,
+        Payload::Write {
+            key: json!("k"),
+            value: json!(5),
+        },
+    );
+    c.run_for(30 * MS);
+    let wrong = c.client_send("c1", &leader, cas(json!(4), json!(6)));
+    c.run_for(30 * MS);
+    let msgs = c.take_client_messages();
+    let code = |id| match replies_to(&msgs, id)[..] {
+        [Payload::Error { code, .. }] => Some(*code),
+        _ => None,
+    };
+    assert_eq!(code(missing), Some(ErrorCode::KeyDoesNotExist));
+    assert_eq!(code(wrong), Some(ErrorCode::PreconditionFailed));
+    insta::assert_snapshot!(c.transcript().join("\n"));
+}
+
+#[test]
+fn partitioned_leader_is_replaced_and_its_unreplicated_entries_truncated() {
+    let mut c = cluster(11);
+    let old = elect(&mut c);
+    let others = followers(&c, &old);
+    c.record_transcript();
+    c.set_partition(
+        Partition::groups(&[vec![old.clone()], others.clone()]),
+        "isolate old leader",
+    );
+    // The old leader appends this write but can never commit it.
+    let lost = c.client_send(
+        "c1",
+        &old,
+        Payload::Write {
+            key: json!("x"),
+            value: json!("lost"),
+        },
+    );
+    c.run_for(3000 * MS);
+    let new = c.leader().expect("the majority elects a new leader");
+    assert!(others.contains(&new));
+    assert!(
+        !c.node(&old).unwrap().raft().unwrap().is_leader(),
+        "CheckQuorum deposed the old leader"
+    );
+    let won = c.client_send(
+        "c2",
+        &new,
+        Payload::Write {
+            key: json!("x"),
+            value: json!("won"),
+        },
+    );
+    c.run_for(100 * MS);
+    c.set_partition(Partition::none(), "heal");
+    c.run_for(2000 * MS);
+    let msgs = c.take_client_messages();
+    assert_eq!(replies_to(&msgs, won), vec![&Payload::WriteOk]);
+    for p in replies_to(&msgs, lost) {
+        if let Payload::Error { code, .. } = p {
+            assert!(
+                !code.is_definite(),
+                "definite error {code} for a write whose fate was unknown"
+            );
+        }
+    }
+    // The old leader's log now matches the new leader's: its stale suffix is gone.
+    let log_of = |id: &str| {
+        let log = c.node(id).unwrap().raft().unwrap().log();
+        (1..=log.last_index())
+            .map(|i| log.get(i).unwrap().clone())
+            .collect::<Vec<_>>()
+    };
+    let (old_log, new_log) = (log_of(&old), log_of(&new));
+    assert_eq!(old_log, new_log);
+    assert!(
+        old_log.iter().all(|e| e.term != 1 || e.data.is_none()),
+        "the term-1 write was truncated"
+    );
+    insta::assert_snapshot!(without_heartbeats(c.transcript()));
+}
+
+#[test]
+fn returning_partitioned_follower_does_not_depose_a_healthy_leader() {
+    let mut c = cluster(5);
+    let leader = elect(&mut c);
+    let term = c.node(&leader).unwrap().raft().unwrap().term();
+    let lonely = followers(&c, &leader)[0].clone();
+    let rest: Vec<String> = c
+        .nodes()
+        .keys()
+        .filter(|id| **id != lonely)
+        .cloned()
+        .collect();
+    c.record_transcript();
+    c.set_partition(
+        Partition::groups(&[vec![lonely.clone()], rest]),
+        "isolate a follower",
+    );
+    c.run_for(5000 * MS);
+    assert_eq!(
+        c.node(&lonely).unwrap().raft().unwrap().term(),
+        term,
+        "PreVote: an isolated node does not inflate its term"
+    );
+    c.set_partition(Partition::none(), "heal");
+    c.run_for(2000 * MS);
+    assert_eq!(
+        c.leader().as_deref(),
+        Some(leader.as_str()),
+        "the healthy leader keeps leading"
+    );
+    assert_eq!(c.node(&leader).unwrap().raft().unwrap().term(), term);
+    insta::assert_snapshot!(without_heartbeats(c.transcript()));
+}
+
+#[test]
+fn same_seed_gives_the_same_transcript() {
+    let run = |seed| {
+        let mut c = cluster(seed);
+        let leader = elect(&mut c);
+        c.client_send(
+            "c1",
+            &leader,
+            Payload::Write {
+                key: json!(1),
+                value: json!(2),
+            },
+        );
+        c.run_for(500 * MS);
+        c.transcript_hash()
+    };
+    assert_eq!(run(3), run(3));
+    assert_ne!(run(3), run(4), "different seeds should differ somewhere");
+}
