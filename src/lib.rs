@@ -7,3 +7,4 @@ pub mod protocol;
 pub mod raft;
 pub mod runtime;
 pub mod sim;
+pub mod workload;

@@ -1,0 +1,243 @@
+//! Operation generators shaped like Maelstrom's workloads.
+
+use crate::check::history::F;
+use crate::protocol::Payload;
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+
+/// Which workload to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadKind {
+    LinKv,
+    TxnListAppend,
+    LwwKv,
+}
+
+impl std::str::FromStr for WorkloadKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "lin-kv" => Ok(WorkloadKind::LinKv),
+            "txn-list-append" => Ok(WorkloadKind::TxnListAppend),
+            "lww-kv" => Ok(WorkloadKind::LwwKv),
+            other => Err(format!(
+                "unknown workload {other:?}: expected lin-kv, txn-list-append or lww-kv"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WorkloadKind::LinKv => "lin-kv",
+            WorkloadKind::TxnListAppend => "txn-list-append",
+            WorkloadKind::LwwKv => "lww-kv",
+        })
+    }
+}
+
+/// Generator settings (Maelstrom's flag names where they exist).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratorConfig {
+    pub kind: WorkloadKind,
+    /// Keys active at once. lin-kv: about 2 × node count; txn: `--key-count`.
+    pub key_count: usize,
+    /// lin-kv / lww-kv: operations per key before it is retired.
+    pub ops_per_key: usize,
+    /// txn: micro-ops per transaction, 1..=this.
+    pub max_txn_length: usize,
+    /// txn: appends per key before it is retired.
+    pub max_writes_per_key: usize,
+}
+
+impl GeneratorConfig {
+    /// Maelstrom-like defaults for `kind` on `nodes` nodes.
+    pub fn for_workload(kind: WorkloadKind, nodes: usize) -> GeneratorConfig {
+        match kind {
+            WorkloadKind::TxnListAppend => GeneratorConfig {
+                kind,
+                key_count: 10,
+                ops_per_key: 100,
+                max_txn_length: 4,
+                max_writes_per_key: 16,
+            },
+            _ => GeneratorConfig {
+                kind,
+                key_count: 2 * nodes.max(1),
+                ops_per_key: 100,
+                max_txn_length: 4,
+                max_writes_per_key: 16,
+            },
+        }
+    }
+}
+
+/// One operation to invoke.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invocation {
+    pub f: F,
+    pub key: Option<Value>,
+    /// The history's invoke value.
+    pub value: Value,
+    /// The request to send.
+    pub request: Payload,
+}
+
+/// Produces operations, retiring keys as they are used up.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    config: GeneratorConfig,
+    /// (key, operations or appends left).
+    active: Vec<(u64, usize)>,
+    next_key: u64,
+    /// Next unique append value per key (txn).
+    next_value: std::collections::HashMap<u64, u64>,
+}
+
+impl Generator {
+    /// A generator with `config.key_count` fresh keys.
+    pub fn new(config: GeneratorConfig) -> Generator {
+        let budget = match config.kind {
+            WorkloadKind::TxnListAppend => config.max_writes_per_key,
+            _ => config.ops_per_key,
+        };
+        let active = (0..config.key_count.max(1) as u64)
+            .map(|k| (k, budget))
+            .collect();
+        Generator {
+            next_key: config.key_count.max(1) as u64,
+            config,
+            active,
+            next_value: Default::default(),
+        }
+    }
+
+    /// The next operation.
+    pub fn next(&mut self, rng: &mut StdRng) -> Invocation {
+        match self.config.kind {
+            WorkloadKind::TxnListAppend => self.next_txn(rng),
+            _ => self.next_kv(rng),
+        }
+    }
+
+    fn next_kv(&mut self, rng: &mut StdRng) -> Invocation {
+        let slot = rng.gen_range(0..self.active.len());
+        let key = self.active[slot].0;
+        self.use_up(slot, self.config.ops_per_key);
+        let k = json!(key);
+        match rng.gen_range(0..3) {
+            0 => Invocation {
+                f: F::Read,
+                key: Some(k.clone()),
+                value: Value::Null,
+                request: Payload::Read { key: k },
+            },
+            1 => {
+                let v = json!(rng.gen_range(0..5));
+                Invocation {
+                    f: F::Write,
+                    key: Some(k.clone()),
+                    value: v.clone(),
+                    request: Payload::Write { key: k, value: v },
+                }
+            }
+            _ => {
+                let (from, to) = (json!(rng.gen_range(0..5)), json!(rng.gen_range(0..5)));
+                Invocation {
+                    f: F::Cas,
+                    key: Some(k.clone()),
+                    value: json!([from, to]),
+                    request: Payload::Cas {
+                        key: k,
+                        from,
+                        to,
+                        create_if_not_exists: None,
+                    },
+                }
+            }
+        }
+    }
+
+    fn next_txn(&mut self, rng: &mut StdRng) -> Invocation {
+        let len = rng.gen_range(1..=self.config.max_txn_length.max(1));
+        let mut mops = Vec::with_capacity(len);
+        for _ in 0..len {
+            let slot = rng.gen_range(0..self.active.len());
+            let key = self.active[slot].0;
+            if rng.gen_bool(0.5) {
+                mops.push(json!(["r", key, null]));
+            } else {
+                let v = self.next_value.entry(key).or_insert(1);
+                mops.push(json!(["append", key, *v]));
+                *v += 1;
+                self.use_up(slot, self.config.max_writes_per_key);
+            }
+        }
+        Invocation {
+            f: F::Txn,
+            key: None,
+            value: Value::Array(mops.clone()),
+            request: Payload::Txn { txn: mops },
+        }
+    }
+
+    fn use_up(&mut self, slot: usize, budget: usize) {
+        self.active[slot].1 = self.active[slot].1.saturating_sub(1);
+        if self.active[slot].1 == 0 {
+            self.next_value.remove(&self.active[slot].0);
+            self.active[slot] = (self.next_key, budget);
+            self.next_key += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn kv_keys_retire_after_their_budget() {
+        let mut g = Generator::new(GeneratorConfig {
+            ops_per_key: 3,
+            key_count: 2,
+            ..GeneratorConfig::for_workload(WorkloadKind::LinKv, 1)
+        });
+        let mut rng = StdRng::seed_from_u64(1);
+        let keys: Vec<u64> = (0..12)
+            .map(|_| g.next(&mut rng).key.unwrap().as_u64().unwrap())
+            .collect();
+        for k in &keys {
+            assert!(
+                keys.iter().filter(|x| *x == k).count() <= 3,
+                "key {k} used more than its budget: {keys:?}"
+            );
+        }
+        assert!(keys.iter().any(|k| *k >= 2), "fresh keys appear");
+    }
+
+    #[test]
+    fn txn_appends_are_unique_per_key() {
+        let mut g = Generator::new(GeneratorConfig::for_workload(
+            WorkloadKind::TxnListAppend,
+            3,
+        ));
+        let mut rng = StdRng::seed_from_u64(2);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..500 {
+            let inv = g.next(&mut rng);
+            let ops = inv.value.as_array().unwrap().clone();
+            assert!((1..=4).contains(&ops.len()));
+            for op in ops {
+                if op[0] == "append" {
+                    assert!(
+                        seen.insert((op[1].clone().to_string(), op[2].clone().to_string())),
+                        "duplicate append {op}"
+                    );
+                }
+            }
+        }
+    }
+}
