@@ -1,7 +1,13 @@
-//! Deterministic simulation: real nodes on a virtual clock and a seeded network.
+//! Deterministic simulation: real nodes on a virtual clock and a seeded network,
+//! driven by Maelstrom-style clients under a partition nemesis.
 
 pub mod cluster;
+pub mod invariants;
+pub mod nemesis;
 pub mod network;
+pub mod run;
 
 pub use cluster::{Cluster, NetStats};
+pub use invariants::Invariants;
 pub use network::{Latency, NetConfig, Partition};
+pub use run::{SimConfig, SimOutcome, run};

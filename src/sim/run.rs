@@ -1,0 +1,207 @@
+//! One simulated test: a cluster, Maelstrom-style clients, a nemesis, invariant
+//! checks, and the history they produce. Identified completely by its [`SimConfig`],
+//! which includes the seed, so any run can be replayed exactly.
+
+use super::cluster::{Cluster, NetStats};
+use super::invariants::Invariants;
+use super::nemesis::{Nemesis, NemesisAction};
+use super::network::{Latency, NetConfig, Partition};
+use crate::check::history::History;
+use crate::node::{NodeConfig, mix};
+use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig, RunStats, WorkloadKind};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::fmt;
+
+const SECOND: u64 = 1_000_000;
+
+/// Everything that determines a simulated run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub node_count: usize,
+    pub workload: WorkloadKind,
+    /// Seconds of client load.
+    pub time_limit: f64,
+    /// Target ops/s over all clients.
+    pub rate: f64,
+    pub concurrency: usize,
+    pub latency: Latency,
+    pub loss: f64,
+    pub duplicate: f64,
+    /// Seconds between partition start and heal; `None` for no nemesis.
+    pub nemesis_interval: Option<f64>,
+    pub node: NodeConfig,
+}
+
+impl SimConfig {
+    /// A lin-kv run on `node_count` nodes with Maelstrom-like defaults.
+    pub fn lin_kv(seed: u64, node_count: usize) -> SimConfig {
+        SimConfig {
+            seed,
+            node_count,
+            workload: WorkloadKind::LinKv,
+            time_limit: 20.0,
+            rate: 100.0,
+            concurrency: 2 * node_count,
+            latency: Latency::Constant(10_000),
+            loss: 0.0,
+            duplicate: 0.0,
+            nemesis_interval: Some(5.0),
+            node: NodeConfig::default(),
+        }
+    }
+
+    /// The client timeout: Maelstrom's 1 s, or 10 × the mean latency if larger.
+    pub fn client_timeout(&self) -> u64 {
+        SECOND.max(10 * self.latency.mean())
+    }
+
+    /// A command line that replays this run exactly.
+    pub fn replay_command(&self) -> String {
+        let mut cmd = format!(
+            "raft-kv sim -w {} --seed {} --node-count {} --time-limit {} --rate {} --concurrency {} --latency {} --latency-dist {}",
+            self.workload,
+            self.seed,
+            self.node_count,
+            self.time_limit,
+            self.rate,
+            self.concurrency,
+            self.latency.mean() as f64 / 1000.0,
+            match self.latency {
+                Latency::Constant(_) => "constant",
+                Latency::Uniform(_) => "uniform",
+                Latency::Exponential(_) => "exponential",
+            }
+        );
+        if let Some(i) = self.nemesis_interval {
+            cmd.push_str(&format!(" --nemesis partition --nemesis-interval {i}"));
+        }
+        if self.loss > 0.0 {
+            cmd.push_str(&format!(" --loss {}", self.loss));
+        }
+        if self.duplicate > 0.0 {
+            cmd.push_str(&format!(" --duplicate {}", self.duplicate));
+        }
+        cmd
+    }
+}
+
+/// A partition interval, for reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionSpan {
+    pub start: u64,
+    pub end: u64,
+    pub label: String,
+}
+
+/// What a simulated run produced.
+#[derive(Clone, Debug)]
+pub struct SimOutcome {
+    pub history: History,
+    pub stats: RunStats,
+    pub net: NetStats,
+    pub transcript_hash: u64,
+    /// Raft safety violations seen while running.
+    pub invariant_violations: Vec<String>,
+    pub partitions: Vec<PartitionSpan>,
+    /// Virtual time at the end, µs.
+    pub end_time: u64,
+}
+
+impl fmt::Display for SimOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} | transcript {:016x}", self.stats, self.transcript_hash)
+    }
+}
+
+/// Runs one simulated test.
+pub fn run(config: &SimConfig) -> SimOutcome {
+    let ids = Cluster::node_ids(config.node_count);
+    let net = NetConfig { latency: config.latency, loss: config.loss, duplicate: config.duplicate };
+    let mut cluster = Cluster::new(&ids, config.node.clone(), net, mix(config.seed, 1));
+    let mut rng = StdRng::seed_from_u64(mix(config.seed, 2));
+    let generator = Generator::new(GeneratorConfig::for_workload(config.workload, config.node_count));
+    let client_config =
+        ClientConfig { concurrency: config.concurrency, rate: config.rate, timeout: config.client_timeout(), nodes: ids.clone() };
+    let mut clients = Clients::new(client_config, generator, StdRng::seed_from_u64(mix(config.seed, 3)), 0);
+    let mut nemesis = config.nemesis_interval.map(|i| Nemesis::new((i * SECOND as f64) as u64));
+    let mut invariants = Invariants::new();
+    let mut partitions: Vec<PartitionSpan> = Vec::new();
+    let end = (config.time_limit * SECOND as f64) as u64;
+
+    // Phase 1: load and faults until the time limit.
+    let mut now = 0;
+    while now < end {
+        let mut t = end;
+        for candidate in [cluster.next_event_time(), clients.next_wakeup(), nemesis.as_ref().map(Nemesis::next_at)] {
+            if let Some(c) = candidate {
+                t = t.min(c.max(now));
+            }
+        }
+        if let Some(n) = nemesis.as_mut().filter(|n| n.next_at() <= t) {
+            match n.step(&ids, &mut rng) {
+                NemesisAction::Start(p, label) => {
+                    partitions.push(PartitionSpan { start: t, end, label: label.clone() });
+                    cluster.run_until(t);
+                    cluster.set_partition(p, &label);
+                }
+                NemesisAction::Heal => {
+                    cluster.run_until(t);
+                    heal(&mut cluster, &mut partitions, t);
+                }
+            }
+        }
+        now = t;
+        advance(&mut cluster, &mut clients, &mut invariants, now);
+        if now >= end {
+            break;
+        }
+    }
+
+    // Phase 2: heal, stop issuing, and wait for in-flight requests.
+    clients.stop();
+    heal(&mut cluster, &mut partitions, now);
+    let drain_until = now + config.client_timeout() + SECOND;
+    while clients.outstanding() > 0 && now < drain_until {
+        let mut t = drain_until;
+        for c in [cluster.next_event_time(), clients.next_wakeup()].into_iter().flatten() {
+            t = t.min(c.max(now));
+        }
+        now = t;
+        advance(&mut cluster, &mut clients, &mut invariants, now);
+    }
+    clients.finish(now);
+    let net = cluster.stats();
+    let history = clients.into_history();
+    let stats = RunStats::compute(&history, end, net.server_messages);
+    SimOutcome {
+        history,
+        stats,
+        net,
+        transcript_hash: cluster.transcript_hash(),
+        invariant_violations: invariants.violations().to_vec(),
+        partitions,
+        end_time: now,
+    }
+}
+
+fn heal(cluster: &mut Cluster, partitions: &mut [PartitionSpan], now: u64) {
+    if !cluster.partition().is_healed() {
+        cluster.set_partition(Partition::none(), "heal");
+        if let Some(last) = partitions.last_mut() {
+            last.end = now;
+        }
+    }
+}
+
+fn advance(cluster: &mut Cluster, clients: &mut Clients, invariants: &mut Invariants, now: u64) {
+    cluster.run_until(now);
+    invariants.observe(cluster);
+    for (at, msg) in cluster.take_client_messages() {
+        clients.on_reply(at, &msg);
+    }
+    for out in clients.poll(now) {
+        cluster.send_from_client(out.to_message());
+    }
+}
