@@ -2,10 +2,11 @@
 //! real-time variants).
 
 use super::graph::{Edge, EdgeKind, Graph, Why};
+use super::hash::FastMap;
 use super::report::{Anomaly, AnomalyKind};
 use super::scc::tarjan;
 use super::txn::Parsed;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// At most this many rw edges are tried as the single anti-dependency of a
 /// G-single cycle, per component (each try is one breadth-first search).
@@ -17,7 +18,7 @@ type Cycle<'g> = Vec<(usize, &'g Edge)>;
 /// A strongly connected component of the full graph, with local numbering.
 struct Component<'g> {
     nodes: Vec<usize>,
-    local: HashMap<usize, usize>,
+    local: FastMap<usize, usize>,
     graph: &'g Graph,
 }
 
@@ -41,7 +42,7 @@ impl<'g> Component<'g> {
 
     /// Shortest path from `from` to `to` over allowed edges (BFS), as steps.
     fn path(&self, from: usize, to: usize, allowed: &[EdgeKind]) -> Option<Cycle<'g>> {
-        let mut parent: HashMap<usize, (usize, &'g Edge)> = HashMap::new();
+        let mut parent: FastMap<usize, (usize, &'g Edge)> = FastMap::default();
         let mut queue = VecDeque::from([from]);
         while let Some(u) = queue.pop_front() {
             for e in self.edges(u, allowed) {
@@ -137,20 +138,27 @@ fn explain(p: &Parsed<'_>, from: usize, e: &Edge) -> String {
     let (a, b) = (p.txns[from].name(), p.txns[e.to].name());
     match &e.why {
         Why::Ww { key, prev, next } => format!(
-            "{b} appended {next} to {} after {a}'s {prev}",
-            p.keys.label(*key)
+            "{b} appended {} to {} after {a}'s {}",
+            p.show(*next),
+            p.keys.label(*key),
+            p.show(*prev)
         ),
         Why::Wr { key, elem } => {
-            format!("{b} read {a}'s append of {elem} to {}", p.keys.label(*key))
+            format!(
+                "{b} read {a}'s append of {} to {}",
+                p.show(*elem),
+                p.keys.label(*key)
+            )
         }
         Why::Rw { key, last, next } => {
             let seen = match last {
-                Some(l) => format!("up to {l}"),
+                Some(l) => format!("up to {}", p.show(*l)),
                 None => "empty".to_string(),
             };
             format!(
-                "{a} read {} {seen}, but {b} appended {next} after that",
-                p.keys.label(*key)
+                "{a} read {} {seen}, but {b} appended {} after that",
+                p.keys.label(*key),
+                p.show(*next)
             )
         }
         Why::Rt => format!(

@@ -1,10 +1,10 @@
 //! The dependency graph over transactions: ww, wr and rw edges inferred from the
 //! version orders, plus real-time edges.
 
+use super::hash::FastSet;
 use super::order::KeyOrder;
 use super::txn::{Elem, Mop, Parsed};
 use crate::check::history::Kind;
-use std::collections::HashSet;
 
 /// The type of a dependency edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,7 +77,7 @@ pub(crate) struct Graph {
 
 struct Builder {
     out: Vec<Vec<Edge>>,
-    seen: HashSet<(usize, usize, EdgeKind)>,
+    seen: FastSet<(usize, usize, EdgeKind)>,
 }
 
 impl Builder {
@@ -95,7 +95,7 @@ fn members(p: &Parsed<'_>, orders: &[KeyOrder]) -> Vec<bool> {
         .map(|t| match t.outcome {
             Kind::Ok => true,
             Kind::Info | Kind::Invoke => t.mops.iter().any(|m| match m {
-                Mop::Append { key, elem } => orders[*key].observed.contains(elem),
+                Mop::Append { key, elem } => orders[*key].observed(*elem),
                 Mop::Read { .. } => false,
             }),
             Kind::Fail => false,
@@ -109,7 +109,7 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
     let in_graph = members(p, orders);
     let mut b = Builder {
         out: vec![Vec::new(); n],
-        seen: HashSet::new(),
+        seen: FastSet::default(),
     };
     let writer = |key: usize, e: &Elem| -> Option<usize> {
         p.writers[key].get(e).copied().filter(|&w| in_graph[w])
@@ -123,9 +123,9 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
         for m in &txn.mops {
             if let Mop::Append { key, elem } = m
                 && orders[*key].usable
-                && !orders[*key].observed.contains(elem)
+                && !orders[*key].observed(*elem)
             {
-                unobserved[*key].push((t, elem.clone()));
+                unobserved[*key].push((t, *elem));
             }
         }
     }
@@ -138,8 +138,8 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
             if let (Some(a), Some(c)) = (writer(key, &pair[0]), writer(key, &pair[1])) {
                 let why = Why::Ww {
                     key,
-                    prev: pair[0].clone(),
-                    next: pair[1].clone(),
+                    prev: pair[0],
+                    next: pair[1],
                 };
                 b.add(a, c, EdgeKind::Ww, why);
             }
@@ -150,8 +150,8 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
             for (c, e) in &unobserved[key] {
                 let why = Why::Ww {
                     key,
-                    prev: last.clone(),
-                    next: e.clone(),
+                    prev: *last,
+                    next: *e,
                 };
                 b.add(a, *c, EdgeKind::Ww, why);
             }
@@ -162,7 +162,7 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
         if txn.outcome != Kind::Ok {
             continue;
         }
-        let mut touched = HashSet::new();
+        let mut touched = FastSet::default();
         for m in &txn.mops {
             let (key, value) = match m {
                 Mop::Append { key, .. } => {
@@ -179,24 +179,21 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
             if let Some(last) = list.last()
                 && let Some(w) = writer(key, last)
             {
-                let why = Why::Wr {
-                    key,
-                    elem: last.clone(),
-                };
+                let why = Why::Wr { key, elem: *last };
                 b.add(w, r, EdgeKind::Wr, why);
             }
             let last = list.last().cloned();
             if let Some(next) = order.elems.get(list.len()) {
                 if let Some(w) = writer(key, next) {
-                    let next = next.clone();
+                    let next = *next;
                     b.add(r, w, EdgeKind::Rw, Why::Rw { key, last, next });
                 }
             } else {
                 for (w, next) in &unobserved[key] {
                     let why = Why::Rw {
                         key,
-                        last: last.clone(),
-                        next: next.clone(),
+                        last,
+                        next: *next,
                     };
                     b.add(r, *w, EdgeKind::Rw, why);
                 }

@@ -16,6 +16,7 @@ mod anomaly;
 mod cycle;
 mod generator;
 mod graph;
+mod hash;
 mod order;
 mod report;
 mod scc;
@@ -45,7 +46,8 @@ pub fn check(history: &History) -> ListAppendReport {
         Err(errors) => return ListAppendReport::new(txns_checked, errors),
     };
     let (orders, mut anomalies) = order::version_orders(&parsed);
-    anomalies.extend(anomaly::read_anomalies(&parsed));
+    anomalies.extend(anomaly::aborted_reads(&parsed, &orders));
+    anomalies.extend(anomaly::intermediate_reads(&parsed));
     anomalies.extend(anomaly::internal_anomalies(&parsed));
     let graph = graph::build(&parsed, &orders);
     anomalies.extend(cycle::cycle_anomalies(&parsed, &graph));

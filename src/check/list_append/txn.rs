@@ -1,12 +1,65 @@
 //! Turning history records into transactions with parsed micro-operations.
 
+use super::hash::FastMap;
 use super::report::{Anomaly, AnomalyKind};
 use crate::check::history::{F, History, Kind, Op};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// A list element, as its JSON text (elements are compared by their JSON text).
-pub(crate) type Elem = String;
+/// A list element, interned (see [`Elems`]); elements are equal when their JSON
+/// texts are.
+pub(crate) type Elem = u32;
+
+/// How an element is recognised: integers directly, anything else by JSON text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ElemKey {
+    Int(i64),
+    Text(String),
+}
+
+/// Interned list elements.
+#[derive(Debug, Default)]
+pub(crate) struct Elems {
+    ids: FastMap<ElemKey, Elem>,
+    texts: Vec<String>,
+}
+
+impl Elems {
+    fn intern(&mut self, v: &Value) -> Elem {
+        let key = match v.as_i64() {
+            Some(i) => ElemKey::Int(i),
+            None => ElemKey::Text(v.to_string()),
+        };
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = self.texts.len() as Elem;
+        self.texts.push(v.to_string());
+        self.ids.insert(key, id);
+        id
+    }
+
+    /// The element's JSON text.
+    pub fn text(&self, e: Elem) -> &str {
+        self.texts.get(e as usize).map_or("?", |s| s.as_str())
+    }
+
+    /// A list for messages: `[1, 2, 3]`, long lists shortened to their ends.
+    pub fn show_list(&self, list: &[Elem]) -> String {
+        const EDGE: usize = 3;
+        let texts = |s: &[Elem]| -> Vec<&str> { s.iter().map(|&e| self.text(e)).collect() };
+        if list.len() <= 3 * EDGE {
+            format!("[{}]", texts(list).join(", "))
+        } else {
+            format!(
+                "[{}, ..., {}] ({} elements)",
+                texts(&list[..EDGE]).join(", "),
+                texts(&list[list.len() - EDGE..]).join(", "),
+                list.len()
+            )
+        }
+    }
+}
 
 /// One micro-operation of a transaction; keys are interned indices into [`Keys`].
 #[derive(Clone, Debug, PartialEq)]
@@ -48,9 +101,9 @@ impl Txn<'_> {
     }
 
     /// Appended elements to `key`, in transaction order.
-    pub fn appends_to(&self, key: usize) -> impl Iterator<Item = &Elem> {
+    pub fn appends_to(&self, key: usize) -> impl Iterator<Item = Elem> + '_ {
         self.mops.iter().filter_map(move |m| match m {
-            Mop::Append { key: k, elem } if *k == key => Some(elem),
+            Mop::Append { key: k, elem } if *k == key => Some(*elem),
             _ => None,
         })
     }
@@ -95,8 +148,21 @@ impl Keys {
 pub(crate) struct Parsed<'a> {
     pub txns: Vec<Txn<'a>>,
     pub keys: Keys,
+    pub elems: Elems,
     /// For each key, which transaction appended each element.
-    pub writers: Vec<HashMap<Elem, usize>>,
+    pub writers: Vec<FastMap<Elem, usize>>,
+}
+
+impl Parsed<'_> {
+    /// The element's JSON text.
+    pub fn show(&self, e: Elem) -> &str {
+        self.elems.text(e)
+    }
+
+    /// A list for messages.
+    pub fn show_list(&self, list: &[Elem]) -> String {
+        self.elems.show_list(list)
+    }
 }
 
 fn ill_formed(message: String, ops: Vec<Op>) -> Anomaly {
@@ -143,10 +209,10 @@ fn raw_mops(op: &Op) -> Result<Vec<RawMop<'_>>, String> {
     Ok(out)
 }
 
-fn read_value(op: &Op, v: &Value) -> Result<Option<Vec<Elem>>, String> {
+fn read_value(elems: &mut Elems, op: &Op, v: &Value) -> Result<Option<Vec<Elem>>, String> {
     match v {
         Value::Null => Ok(None),
-        Value::Array(items) => Ok(Some(items.iter().map(Value::to_string).collect())),
+        Value::Array(items) => Ok(Some(items.iter().map(|e| elems.intern(e)).collect())),
         other => Err(format!(
             "op {}: a completed read should be null or a list, got {other}",
             op.index
@@ -158,6 +224,7 @@ fn read_value(op: &Op, v: &Value) -> Result<Option<Vec<Elem>>, String> {
 /// its invocation.
 fn parse_mops(
     keys: &mut Keys,
+    elems: &mut Elems,
     invoke: &Op,
     completion: Option<&Op>,
     outcome: Kind,
@@ -199,11 +266,11 @@ fn parse_mops(
                 mops.push(match raw {
                     RawMop::Append(k, v) => Mop::Append {
                         key: keys.intern(k),
-                        elem: v.to_string(),
+                        elem: elems.intern(v),
                     },
                     RawMop::Read(k, v) => Mop::Read {
                         key: keys.intern(k),
-                        value: read_value(c, v)?,
+                        value: read_value(elems, c, v)?,
                     },
                 });
             }
@@ -213,7 +280,7 @@ fn parse_mops(
                 mops.push(match raw {
                     RawMop::Append(k, v) => Mop::Append {
                         key: keys.intern(k),
-                        elem: v.to_string(),
+                        elem: elems.intern(v),
                     },
                     RawMop::Read(k, _) => Mop::Read {
                         key: keys.intern(k),
@@ -234,6 +301,7 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
         .pairs()
         .map_err(|e| vec![ill_formed(format!("history: {e}"), Vec::new())])?;
     let mut keys = Keys::default();
+    let mut elems = Elems::default();
     let mut txns = Vec::with_capacity(pairs.len());
     let mut errors = Vec::new();
     for pair in pairs {
@@ -250,7 +318,7 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
             continue;
         }
         let outcome = pair.outcome();
-        match parse_mops(&mut keys, pair.invoke, pair.completion, outcome) {
+        match parse_mops(&mut keys, &mut elems, pair.invoke, pair.completion, outcome) {
             Ok(mops) => txns.push(Txn {
                 num: txns.len(),
                 invoke: pair.invoke,
@@ -261,14 +329,15 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
             Err(message) => errors.push(ill_formed(message, records)),
         }
     }
-    let mut writers: Vec<HashMap<Elem, usize>> = vec![HashMap::new(); keys.len()];
+    let mut writers: Vec<FastMap<Elem, usize>> = vec![FastMap::default(); keys.len()];
     for (i, txn) in txns.iter().enumerate() {
         for m in &txn.mops {
             if let Mop::Append { key, elem } = m {
                 if let Some(&prev) = writers[*key].get(elem) {
                     errors.push(ill_formed(
                         format!(
-                            "element {elem} appended to {} twice (by {} and {}); elements must be unique per key",
+                            "element {} appended to {} twice (by {} and {}); elements must be unique per key",
+                            elems.text(*elem),
                             keys.label(*key),
                             txns[prev].name(),
                             txn.name()
@@ -276,7 +345,7 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
                         [txns[prev].records(), txn.records()].concat(),
                     ));
                 } else {
-                    writers[*key].insert(elem.clone(), i);
+                    writers[*key].insert(*elem, i);
                 }
             }
         }
@@ -285,6 +354,7 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
         Ok(Parsed {
             txns,
             keys,
+            elems,
             writers,
         })
     } else {
