@@ -10,7 +10,10 @@ use std::collections::VecDeque;
 
 /// At most this many rw edges are tried as the single anti-dependency of a
 /// G-single cycle, per component (each try is one breadth-first search).
-const G_SINGLE_TRIES: usize = 256;
+const G_SINGLE_TRIES: usize = 64;
+
+/// At most this many cycles of one class are described; the rest are counted.
+const MAX_PER_KIND: usize = 32;
 
 /// A cycle as a list of (source transaction, edge) steps.
 type Cycle<'g> = Vec<(usize, &'g Edge)>;
@@ -120,17 +123,29 @@ fn classify(cycle: &Cycle<'_>) -> AnomalyKind {
     }
 }
 
-/// The most serious cycle of a component: searched from the weakest edge set up.
-fn worst_cycle<'g>(c: &Component<'g>) -> Option<Cycle<'g>> {
+/// Example cycles of a component, at most one per anomaly class. Searches go from
+/// the weakest edge sets up, so a class is only reported when the component has no
+/// cycle of a weaker class in the same search.
+fn example_cycles<'g>(c: &Component<'g>) -> Vec<(AnomalyKind, Cycle<'g>)> {
     use EdgeKind::*;
-    c.cycle_with(&[Ww])
-        .or_else(|| c.cycle_with(&[Ww, Wr]))
-        .or_else(|| c.single_rw_cycle(&[Ww, Wr]))
-        .or_else(|| c.cycle_with(&[Ww, Wr, Rw]))
-        .or_else(|| c.cycle_with(&[Ww, Rt]))
-        .or_else(|| c.cycle_with(&[Ww, Wr, Rt]))
-        .or_else(|| c.single_rw_cycle(&[Ww, Wr, Rt]))
-        .or_else(|| c.cycle_with(&[Ww, Wr, Rw, Rt]))
+    let searches = [
+        c.cycle_with(&[Ww]),
+        c.cycle_with(&[Ww, Wr]),
+        c.single_rw_cycle(&[Ww, Wr]),
+        c.cycle_with(&[Ww, Wr, Rw]),
+        c.cycle_with(&[Ww, Rt]),
+        c.cycle_with(&[Ww, Wr, Rt]),
+        c.single_rw_cycle(&[Ww, Wr, Rt]),
+        c.cycle_with(&[Ww, Wr, Rw, Rt]),
+    ];
+    let mut out: Vec<(AnomalyKind, Cycle<'g>)> = Vec::new();
+    for cycle in searches.into_iter().flatten() {
+        let kind = classify(&cycle);
+        if out.iter().all(|(k, _)| *k != kind) {
+            out.push((kind, cycle));
+        }
+    }
+    out
 }
 
 /// One sentence about why an edge exists.
@@ -195,7 +210,8 @@ fn describe(p: &Parsed<'_>, cycle: &Cycle<'_>) -> Anomaly {
     }
 }
 
-/// One anomaly per non-trivial strongly connected component of the graph.
+/// Cycle anomalies: for every non-trivial strongly connected component of the
+/// graph, one example cycle per anomaly class found in it.
 pub(crate) fn cycle_anomalies(p: &Parsed<'_>, g: &Graph) -> Vec<Anomaly> {
     let adj: Vec<Vec<usize>> = g
         .out
@@ -203,14 +219,31 @@ pub(crate) fn cycle_anomalies(p: &Parsed<'_>, g: &Graph) -> Vec<Anomaly> {
         .map(|edges| edges.iter().map(|e| e.to).collect())
         .collect();
     let mut out = Vec::new();
+    let mut per_kind: FastMap<AnomalyKind, usize> = FastMap::default();
     for nodes in tarjan(&adj) {
         if nodes.len() < 2 {
             continue;
         }
         let component = Component::new(g, nodes);
-        if let Some(cycle) = worst_cycle(&component) {
-            out.push(describe(p, &cycle));
+        for (kind, cycle) in example_cycles(&component) {
+            let n = per_kind.entry(kind).or_default();
+            *n += 1;
+            if *n <= MAX_PER_KIND {
+                out.push(describe(p, &cycle));
+            }
         }
+    }
+    let mut extra: Vec<(AnomalyKind, usize)> = per_kind
+        .into_iter()
+        .filter(|&(_, n)| n > MAX_PER_KIND)
+        .collect();
+    extra.sort();
+    for (kind, n) in extra {
+        out.push(Anomaly {
+            kind,
+            message: format!("... and {} more {kind} cycles not shown", n - MAX_PER_KIND),
+            ops: Vec::new(),
+        });
     }
     out
 }

@@ -1,9 +1,9 @@
 //! The dependency graph over transactions: ww, wr and rw edges inferred from the
 //! version orders, plus real-time edges.
 
-use super::hash::FastSet;
+use super::hash::{FastMap, FastSet};
 use super::order::KeyOrder;
-use super::txn::{Elem, Mop, Parsed};
+use super::txn::{Elem, Mop, Parsed, Txn};
 use crate::check::history::Kind;
 
 /// The type of a dependency edge.
@@ -157,45 +157,30 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
             }
         }
     }
-    // wr and rw from each ok transaction's external reads (before its own appends).
+    // wr and rw from each ok transaction's external reads.
     for (r, txn) in p.txns.iter().enumerate() {
         if txn.outcome != Kind::Ok {
             continue;
         }
-        let mut touched = FastSet::default();
-        for m in &txn.mops {
-            let (key, value) = match m {
-                Mop::Append { key, .. } => {
-                    touched.insert(*key);
-                    continue;
-                }
-                Mop::Read { key, value } => (*key, value),
-            };
-            if !touched.insert(key) || !orders[key].usable {
+        for (key, list) in external_reads(txn) {
+            let order = &orders[key];
+            if !order.usable {
                 continue;
             }
-            let order = &orders[key];
-            let list: &[Elem] = value.as_deref().unwrap_or(&[]);
-            if let Some(last) = list.last()
-                && let Some(w) = writer(key, last)
+            let last = list.last().copied();
+            if let Some(e) = last
+                && let Some(w) = writer(key, &e)
             {
-                let why = Why::Wr { key, elem: *last };
-                b.add(w, r, EdgeKind::Wr, why);
+                b.add(w, r, EdgeKind::Wr, Why::Wr { key, elem: e });
             }
-            let last = list.last().cloned();
             if let Some(next) = order.elems.get(list.len()) {
                 if let Some(w) = writer(key, next) {
                     let next = *next;
                     b.add(r, w, EdgeKind::Rw, Why::Rw { key, last, next });
                 }
             } else {
-                for (w, next) in &unobserved[key] {
-                    let why = Why::Rw {
-                        key,
-                        last,
-                        next: *next,
-                    };
-                    b.add(r, *w, EdgeKind::Rw, why);
+                for &(w, next) in &unobserved[key] {
+                    b.add(r, w, EdgeKind::Rw, Why::Rw { key, last, next });
                 }
             }
         }
@@ -207,6 +192,30 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
         edges.sort_by_key(|e| e.kind);
     }
     Graph { out }
+}
+
+/// The version of each key a transaction read from others: its first read of the
+/// key, minus its own earlier appends (skipped if the read does not end with them).
+fn external_reads<'t>(txn: &'t Txn<'_>) -> Vec<(usize, &'t [Elem])> {
+    let mut own: FastMap<usize, Vec<Elem>> = FastMap::default();
+    let mut read = FastSet::default();
+    let mut out = Vec::new();
+    for m in &txn.mops {
+        match m {
+            Mop::Append { key, elem } => own.entry(*key).or_default().push(*elem),
+            Mop::Read { key, value } => {
+                if !read.insert(*key) {
+                    continue;
+                }
+                let list: &[Elem] = value.as_deref().unwrap_or(&[]);
+                let mine = own.get(key).map_or(&[][..], |v| v.as_slice());
+                if list.ends_with(mine) {
+                    out.push((*key, &list[..list.len() - mine.len()]));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Real-time edges: T1 -> T2 when T1 completed `ok` before T2 was invoked. Only the

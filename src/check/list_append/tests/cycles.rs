@@ -141,3 +141,49 @@ fn info_txn_seen_takes_part_in_cycles() {
     let report = check(&b.history());
     assert!(report.has(AnomalyKind::GSingleRealtime), "{report}");
 }
+
+#[test]
+fn many_cycles_of_one_kind_are_capped() {
+    let mut b = Builder::default();
+    for i in 0..40u64 {
+        let t = i * 100;
+        b.ok(0, t, t + 10, json!([["append", i, 1]])).ok(
+            1,
+            t + 20,
+            t + 30,
+            json!([["r", i, null]]),
+        );
+    }
+    let report = only(&b, AnomalyKind::GSingleRealtime);
+    assert_eq!(report.anomalies.len(), 33, "{report}");
+    let last = &report.anomalies[32];
+    assert!(
+        last.message.contains("and 8 more G-single-realtime cycles"),
+        "{}",
+        last.message
+    );
+}
+
+#[test]
+fn several_classes_are_reported() {
+    // A G0 write cycle between T0 and T1, and a stale read by T3 of T2's append,
+    // which needs real time.
+    let mut b = Builder::default();
+    b.ok(0, 0, 100, json!([["append", 1, 1], ["append", 2, 1]]))
+        .ok(
+            1,
+            0,
+            100,
+            json!([["append", 1, 2], ["append", 2, 2], ["r", 3, null]]),
+        )
+        .ok(2, 110, 120, json!([["append", 3, 1]]))
+        .ok(
+            3,
+            200,
+            210,
+            json!([["r", 1, [1, 2]], ["r", 2, [2, 1]], ["r", 3, null]]),
+        );
+    let report = check(&b.history());
+    assert!(report.has(AnomalyKind::G0), "{report}");
+    assert!(report.has(AnomalyKind::GSingleRealtime), "{report}");
+}

@@ -163,3 +163,11 @@ fn time_ten_thousand_txns() {
         println!("checked {txns} txns ({keys} keys, concurrency {conc}) in {took:?}");
     }
 }
+
+#[test]
+#[ignore = "prints a sample report; run with -- --ignored --nocapture"]
+fn print_sample_report() {
+    let mut h = synthetic_history(200, 3, 4, 3);
+    assert!(make_stale_read(&mut h));
+    println!("{}", check(&h));
+}
