@@ -162,6 +162,63 @@ fn time_ten_thousand_txns() {
         assert!(report.valid, "{report}");
         println!("checked {txns} txns ({keys} keys, concurrency {conc}) in {took:?}");
     }
+    // A badly broken history: every 10th non-empty read loses its last element.
+    let mut h = synthetic_history(10_000, 10, 10, 42);
+    let mut n = 0;
+    for i in 0..h.ops.len() {
+        if h.ops[i].kind != Kind::Ok {
+            continue;
+        }
+        for (mop, _, mut list) in reads(&h.ops[i]) {
+            n += 1;
+            if n % 10 == 0 && list.pop().is_some() {
+                set_read(&mut h.ops[i], mop, list);
+            }
+        }
+    }
+    let start = Instant::now();
+    let report = check(&h);
+    println!(
+        "checked 10000 broken txns in {:?}: {} anomalies, kinds {:?}",
+        start.elapsed(),
+        report.anomalies.len(),
+        report.kinds()
+    );
+}
+
+#[test]
+fn random_corruption_never_panics() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(9);
+    for seed in 0..20 {
+        let mut h = synthetic_history(150, 3, 4, seed);
+        for _ in 0..5 {
+            let i = rng.gen_range(0..h.ops.len());
+            let op = &mut h.ops[i];
+            match rng.gen_range(0..6) {
+                0 => op.value = Value::Null,
+                1 => op.kind = Kind::Fail,
+                2 => op.time = rng.gen_range(0..1_000_000),
+                3 => {
+                    if let Some((mop, _, mut list)) = reads(op).into_iter().next() {
+                        list.reverse();
+                        list.push(Value::from(rng.gen_range(0..50)));
+                        set_read(op, mop, list);
+                    }
+                }
+                4 => {
+                    if let Some((mop, _, mut list)) = reads(op).into_iter().next() {
+                        list.truncate(list.len() / 2);
+                        set_read(op, mop, list);
+                    }
+                }
+                _ => op.process = rng.gen_range(0..8),
+            }
+        }
+        let report = check(&h);
+        let _ = report.to_string();
+    }
 }
 
 #[test]
