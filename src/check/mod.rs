@@ -1,3 +1,4 @@
 //! Checkers for operation histories.
 
 pub mod history;
+pub mod list_append;
