@@ -319,7 +319,13 @@ impl Cluster {
         self.hash = h;
         if let Some(t) = self.transcript.as_mut() {
             let line = msg.to_line();
-            t.push(format!("{:>9.3}ms {} -> {} {}", self.now as f64 / 1000.0, msg.src, msg.dest, body_of(&line)));
+            t.push(format!(
+                "{:>9.3}ms {} -> {} {}",
+                self.now as f64 / 1000.0,
+                msg.src,
+                msg.dest,
+                body_of(&line)
+            ));
         }
     }
 

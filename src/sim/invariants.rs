@@ -38,9 +38,15 @@ impl Invariants {
             let log = raft.log();
             // Election safety: at most one leader per term.
             if raft.is_leader() {
-                let first = self.leaders.entry(raft.term()).or_insert_with(|| id.clone());
+                let first = self
+                    .leaders
+                    .entry(raft.term())
+                    .or_insert_with(|| id.clone());
                 if first != id {
-                    let v = format!("{now}µs: election safety: {first} and {id} both lead term {}", raft.term());
+                    let v = format!(
+                        "{now}µs: election safety: {first} and {id} both lead term {}",
+                        raft.term()
+                    );
                     self.violations.push(v);
                 }
                 // Leader completeness: a leader holds every committed entry.
@@ -48,7 +54,11 @@ impl Invariants {
                     self.leader_checked.insert(id.clone(), raft.term());
                     for (i, e) in self.committed.iter().enumerate() {
                         if log.get(i as u64 + 1) != Some(e) {
-                            let v = format!("{now}µs: leader completeness: {id} (term {}) lacks committed index {}", raft.term(), i + 1);
+                            let v = format!(
+                                "{now}µs: leader completeness: {id} (term {}) lacks committed index {}",
+                                raft.term(),
+                                i + 1
+                            );
                             self.violations.push(v);
                             break;
                         }
@@ -64,7 +74,9 @@ impl Invariants {
                 if pos == self.committed.len() {
                     self.committed.push(entry.clone());
                 } else if pos < self.committed.len() && self.committed[pos] != *entry {
-                    let v = format!("{now}µs: state machine safety: {id} committed a different entry at index {index}");
+                    let v = format!(
+                        "{now}µs: state machine safety: {id} committed a different entry at index {index}"
+                    );
                     self.violations.push(v);
                     break;
                 }
@@ -73,7 +85,10 @@ impl Invariants {
                 self.checked.insert(id.clone(), to);
             }
             if raft.commit_index() > log.last_index() {
-                self.violations.push(format!("{now}µs: {id} commit index {} beyond its log", raft.commit_index()));
+                self.violations.push(format!(
+                    "{now}µs: {id} commit index {} beyond its log",
+                    raft.commit_index()
+                ));
             }
         }
     }

@@ -19,20 +19,31 @@ pub enum PartitionKind {
 
 /// Picks a random partition of `nodes`; returns it with a label for reports.
 pub fn random_partition(nodes: &[String], rng: &mut StdRng) -> (Partition, String) {
-    let kinds = [PartitionKind::IsolateOne, PartitionKind::Halves, PartitionKind::MajoritiesRing];
+    let kinds = [
+        PartitionKind::IsolateOne,
+        PartitionKind::Halves,
+        PartitionKind::MajoritiesRing,
+    ];
     let kind = kinds[rng.gen_range(0..kinds.len())];
     partition_of(kind, nodes, rng)
 }
 
 /// A partition of the given kind over `nodes`, shuffled by `rng`.
-pub fn partition_of(kind: PartitionKind, nodes: &[String], rng: &mut StdRng) -> (Partition, String) {
+pub fn partition_of(
+    kind: PartitionKind,
+    nodes: &[String],
+    rng: &mut StdRng,
+) -> (Partition, String) {
     let mut shuffled = nodes.to_vec();
     shuffled.shuffle(rng);
     let n = shuffled.len();
     match kind {
         PartitionKind::IsolateOne => {
             let (one, rest) = shuffled.split_at(1.min(n));
-            (Partition::groups(&[one.to_vec(), rest.to_vec()]), format!("isolate {}", one.join(",")))
+            (
+                Partition::groups(&[one.to_vec(), rest.to_vec()]),
+                format!("isolate {}", one.join(",")),
+            )
         }
         PartitionKind::Halves => {
             let (minority, majority) = shuffled.split_at(n / 2);
@@ -50,7 +61,10 @@ pub fn partition_of(kind: PartitionKind, nodes: &[String], rng: &mut StdRng) -> 
                 let d = pos(a).abs_diff(pos(b));
                 d.min(n - d) <= reach
             };
-            (Partition::views(nodes, sees), format!("majorities ring {}", shuffled.join("-")))
+            (
+                Partition::views(nodes, sees),
+                format!("majorities ring {}", shuffled.join("-")),
+            )
         }
     }
 }
@@ -73,7 +87,11 @@ pub enum NemesisAction {
 impl Nemesis {
     /// A schedule acting every `interval` µs, first at `interval`.
     pub fn new(interval: u64) -> Nemesis {
-        Nemesis { interval: interval.max(1), next_at: interval.max(1), active: false }
+        Nemesis {
+            interval: interval.max(1),
+            next_at: interval.max(1),
+            active: false,
+        }
     }
 
     /// When the next action is due.
@@ -104,7 +122,10 @@ mod tests {
     }
 
     fn reachable(p: &Partition, nodes: &[String], a: &str) -> usize {
-        nodes.iter().filter(|b| b.as_str() == a || !p.blocks(a, b)).count()
+        nodes
+            .iter()
+            .filter(|b| b.as_str() == a || !p.blocks(a, b))
+            .count()
     }
 
     #[test]
@@ -113,7 +134,11 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(3);
         let (p, _) = partition_of(PartitionKind::MajoritiesRing, &nodes, &mut rng);
         for a in &nodes {
-            assert_eq!(reachable(&p, &nodes, a), 3, "{a} should see exactly a majority");
+            assert_eq!(
+                reachable(&p, &nodes, a),
+                3,
+                "{a} should see exactly a majority"
+            );
         }
     }
 
@@ -122,7 +147,10 @@ mod tests {
         let nodes = ids(5);
         let mut rng = StdRng::seed_from_u64(4);
         let (halves, _) = partition_of(PartitionKind::Halves, &nodes, &mut rng);
-        let sizes: Vec<usize> = nodes.iter().map(|a| reachable(&halves, &nodes, a)).collect();
+        let sizes: Vec<usize> = nodes
+            .iter()
+            .map(|a| reachable(&halves, &nodes, a))
+            .collect();
         assert_eq!(sizes.iter().filter(|s| **s == 3).count(), 3);
         assert_eq!(sizes.iter().filter(|s| **s == 2).count(), 2);
         let (one, _) = partition_of(PartitionKind::IsolateOne, &nodes, &mut rng);

@@ -111,21 +111,43 @@ pub struct SimOutcome {
 
 impl fmt::Display for SimOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} | transcript {:016x}", self.stats, self.transcript_hash)
+        write!(
+            f,
+            "{} | transcript {:016x}",
+            self.stats, self.transcript_hash
+        )
     }
 }
 
 /// Runs one simulated test.
 pub fn run(config: &SimConfig) -> SimOutcome {
     let ids = Cluster::node_ids(config.node_count);
-    let net = NetConfig { latency: config.latency, loss: config.loss, duplicate: config.duplicate };
+    let net = NetConfig {
+        latency: config.latency,
+        loss: config.loss,
+        duplicate: config.duplicate,
+    };
     let mut cluster = Cluster::new(&ids, config.node.clone(), net, mix(config.seed, 1));
     let mut rng = StdRng::seed_from_u64(mix(config.seed, 2));
-    let generator = Generator::new(GeneratorConfig::for_workload(config.workload, config.node_count));
-    let client_config =
-        ClientConfig { concurrency: config.concurrency, rate: config.rate, timeout: config.client_timeout(), nodes: ids.clone() };
-    let mut clients = Clients::new(client_config, generator, StdRng::seed_from_u64(mix(config.seed, 3)), 0);
-    let mut nemesis = config.nemesis_interval.map(|i| Nemesis::new((i * SECOND as f64) as u64));
+    let generator = Generator::new(GeneratorConfig::for_workload(
+        config.workload,
+        config.node_count,
+    ));
+    let client_config = ClientConfig {
+        concurrency: config.concurrency,
+        rate: config.rate,
+        timeout: config.client_timeout(),
+        nodes: ids.clone(),
+    };
+    let mut clients = Clients::new(
+        client_config,
+        generator,
+        StdRng::seed_from_u64(mix(config.seed, 3)),
+        0,
+    );
+    let mut nemesis = config
+        .nemesis_interval
+        .map(|i| Nemesis::new((i * SECOND as f64) as u64));
     let mut invariants = Invariants::new();
     let mut partitions: Vec<PartitionSpan> = Vec::new();
     let end = (config.time_limit * SECOND as f64) as u64;
@@ -134,7 +156,11 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let mut now = 0;
     while now < end {
         let mut t = end;
-        for candidate in [cluster.next_event_time(), clients.next_wakeup(), nemesis.as_ref().map(Nemesis::next_at)] {
+        for candidate in [
+            cluster.next_event_time(),
+            clients.next_wakeup(),
+            nemesis.as_ref().map(Nemesis::next_at),
+        ] {
             if let Some(c) = candidate {
                 t = t.min(c.max(now));
             }
@@ -142,7 +168,11 @@ pub fn run(config: &SimConfig) -> SimOutcome {
         if let Some(n) = nemesis.as_mut().filter(|n| n.next_at() <= t) {
             match n.step(&ids, &mut rng) {
                 NemesisAction::Start(p, label) => {
-                    partitions.push(PartitionSpan { start: t, end, label: label.clone() });
+                    partitions.push(PartitionSpan {
+                        start: t,
+                        end,
+                        label: label.clone(),
+                    });
                     cluster.run_until(t);
                     cluster.set_partition(p, &label);
                 }
@@ -165,7 +195,10 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let drain_until = now + config.client_timeout() + SECOND;
     while clients.outstanding() > 0 && now < drain_until {
         let mut t = drain_until;
-        for c in [cluster.next_event_time(), clients.next_wakeup()].into_iter().flatten() {
+        for c in [cluster.next_event_time(), clients.next_wakeup()]
+            .into_iter()
+            .flatten()
+        {
             t = t.min(c.max(now));
         }
         now = t;
