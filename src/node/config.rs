@@ -15,6 +15,25 @@ pub struct NodeConfig {
     pub unavailable_timeout: u64,
     /// Forget a request (without replying) after this long; its client gave up.
     pub request_expiry: u64,
+    /// A deliberate bug, for checker tests only.
+    #[cfg(feature = "mutations")]
+    pub mutation: Mutation,
+}
+
+/// Deliberately broken behaviours that the simulator and checkers must catch.
+/// Compiled only with the `mutations` feature, which only tests enable.
+#[cfg(feature = "mutations")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mutation {
+    #[default]
+    None,
+    /// Followers answer reads from their own applied state.
+    FollowerLocalReads,
+    /// The leader answers a request when it appends it, before it commits.
+    ReplyBeforeCommit,
+    /// No PreVote or CheckQuorum, and the leader answers reads from its own state
+    /// without confirming it still leads.
+    StaleLeaderReads,
 }
 
 impl Default for NodeConfig {
@@ -25,6 +44,8 @@ impl Default for NodeConfig {
             retry_interval: 1_000_000,
             unavailable_timeout: 1_000_000,
             request_expiry: 30_000_000,
+            #[cfg(feature = "mutations")]
+            mutation: Mutation::None,
         }
     }
 }

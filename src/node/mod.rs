@@ -13,10 +13,14 @@
 
 mod command;
 mod config;
+#[cfg(feature = "mutations")]
+mod mutation;
 mod pending;
 
 pub use command::{AppliedRequests, Command};
 pub use config::NodeConfig;
+#[cfg(feature = "mutations")]
+pub use config::Mutation;
 pub use pending::Pending;
 
 use crate::machines::{Machine, StateMachine};
@@ -234,13 +238,14 @@ impl Node {
             return;
         }
         let seed = mix(self.seed, fnv1a(node_id.as_bytes()));
-        match Raft::new(
-            node_id.clone(),
-            &node_ids,
-            self.config.raft.clone(),
-            seed,
-            now,
-        ) {
+        #[allow(unused_mut)]
+        let mut raft_config = self.config.raft.clone();
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::StaleLeaderReads {
+            raft_config.pre_vote = false;
+            raft_config.check_quorum = false;
+        }
+        match Raft::new(node_id.clone(), &node_ids, raft_config, seed, now) {
             Ok(raft) => {
                 let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
                 self.cluster = Some(Cluster {
@@ -288,6 +293,13 @@ impl Node {
             self.send(id, client, Some(msg_id), reply);
             return;
         }
+        #[cfg(feature = "mutations")]
+        if self.mutant_local_read(&client, msg_id, &request) {
+            return;
+        }
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
         let seq = c.next_seq;
         c.next_seq += 1;
         c.pending.insert(
@@ -310,15 +322,16 @@ impl Node {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        let Some(leader) = c.raft.leader().map(str::to_owned) else {
+        let Some(p) = c.pending.get_mut(&seq) else {
             return;
         };
-        let Some(p) = c.pending.get_mut(&seq) else {
+        // Counts as an attempt even with no leader known, so the retry timer moves on.
+        p.last_attempt = now;
+        let Some(leader) = c.raft.leader().map(str::to_owned) else {
             return;
         };
         p.handed = true;
         p.sent_to = Some(leader.clone());
-        p.last_attempt = now;
         let id = RequestId {
             node: c.id.clone(),
             seq,
@@ -331,7 +344,7 @@ impl Node {
                 reply_from: c.id.clone(),
                 request: p.request.clone(),
             };
-            propose(&mut c.raft, &cmd);
+            self.lead(cmd);
         } else {
             let fwd = Forward {
                 id,
@@ -341,6 +354,18 @@ impl Node {
             };
             let from = c.id.clone();
             self.send(from, leader, None, Payload::Forward(fwd));
+        }
+    }
+
+    /// Appends a command as leader; it is answered when applied.
+    fn lead(&mut self, cmd: Command) {
+        #[cfg(feature = "mutations")]
+        let cmd = match self.mutant_lead(cmd) {
+            Some(cmd) => cmd,
+            None => return,
+        };
+        if let Some(c) = self.cluster.as_mut() {
+            propose(&mut c.raft, &cmd);
         }
     }
 
@@ -356,7 +381,7 @@ impl Node {
                 reply_from: c.id.clone(),
                 request: *f.request,
             };
-            propose(&mut c.raft, &cmd);
+            self.lead(cmd);
         } else {
             // Definitely not appended here: the origin may try elsewhere.
             let nack = ForwardNack {
