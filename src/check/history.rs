@@ -106,7 +106,10 @@ impl History {
                         ));
                     }
                     open.insert(op.process, pairs.len());
-                    pairs.push(Pair { invoke: op, completion: None });
+                    pairs.push(Pair {
+                        invoke: op,
+                        completion: None,
+                    });
                 }
                 _ => {
                     let Some(i) = open.remove(&op.process) else {
@@ -152,7 +155,17 @@ mod tests {
     use serde_json::json;
 
     fn op(process: u64, kind: Kind, f: F, value: Value) -> Op {
-        Op { index: 0, time: 0, process, kind, f, key: Some(json!(1)), value, error: None, node: None }
+        Op {
+            index: 0,
+            time: 0,
+            process,
+            kind,
+            f,
+            key: Some(json!(1)),
+            value,
+            error: None,
+            node: None,
+        }
     }
 
     #[test]
