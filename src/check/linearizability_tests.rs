@@ -1,7 +1,7 @@
 //! Hand-made histories that are and are not linearizable.
 
 use super::*;
-use crate::check::synthetic::{benchmark, synthetic_history};
+use crate::check::synthetic::{benchmark, synthetic_history, synthetic_history_with};
 use serde_json::json;
 
 /// Builds histories record by record; time is in microseconds.
@@ -390,6 +390,23 @@ fn corrupted_read_in_synthetic_history_is_detected() {
 }
 
 #[test]
+fn long_single_key_histories_check_and_detect_corruption() {
+    let mut h = synthetic_history_with(4_000, 1, 10, 0.05, 11);
+    assert!(check(&h).valid);
+    let pos = h
+        .ops
+        .iter()
+        .rposition(|o| o.kind == Kind::Ok && o.f == F::Read && o.value == json!(3));
+    let Some(pos) = pos else {
+        panic!("no read of 3")
+    };
+    h.ops[pos].value = json!(1000);
+    let r = check(&h);
+    assert!(!r.valid);
+    assert!(r.failures[0].witness.len() <= 8, "{r}");
+}
+
+#[test]
 fn results_do_not_depend_on_thread_count() {
     let mut h = synthetic_history(3_000, 30, 10, 7);
     for o in h
@@ -424,4 +441,25 @@ fn benchmark_100k_ops() {
     let summary = benchmark(100_000, 1);
     println!("{summary}");
     assert!(summary.contains("valid=true"), "{summary}");
+}
+
+#[test]
+#[ignore = "stress; run with --release -- --ignored --nocapture"]
+fn stress_many_info_ops_and_high_concurrency() {
+    for (keys, conc, info) in [
+        (1000, 10, 0.3),
+        (1000, 40, 0.1),
+        (100, 30, 0.05),
+        (1, 10, 0.02),
+    ] {
+        let h = synthetic_history_with(100_000, keys, conc, info, 2);
+        let t = std::time::Instant::now();
+        let r = check(&h);
+        println!(
+            "keys={keys} concurrency={conc} info={info}: valid={} in {:?}",
+            r.valid,
+            t.elapsed()
+        );
+        assert!(r.valid, "{r}");
+    }
 }

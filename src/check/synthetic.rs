@@ -31,6 +31,17 @@ struct Planned {
 /// clients, deterministically from `seed`. Keys are used a few at a time, in rolling order
 /// (like Maelstrom's lin-kv), so each key gets about `ops / keys` operations.
 pub fn synthetic_history(ops: usize, keys: usize, concurrency: usize, seed: u64) -> History {
+    synthetic_history_with(ops, keys, concurrency, 0.02, seed)
+}
+
+/// Like [`synthetic_history`], with the fraction of operations that end `info` given.
+pub fn synthetic_history_with(
+    ops: usize,
+    keys: usize,
+    concurrency: usize,
+    info_rate: f64,
+    seed: u64,
+) -> History {
     let mut rng = StdRng::seed_from_u64(seed);
     let keys = keys.max(1);
     let concurrency = concurrency.max(1);
@@ -46,13 +57,13 @@ pub fn synthetic_history(ops: usize, keys: usize, concurrency: usize, seed: u64)
         let start = workers[w].0 + rng.gen_range(1..200);
         let dur = rng.gen_range(50..3000);
         let end = start + dur;
-        let key = (i * keys / ops.max(1) + rng.gen_range(0..active)).min(keys - 1);
+        let key = (i * keys / ops.max(1) + rng.gen_range(0..active)) % keys;
         let (f, value) = match rng.gen_range(0..3) {
             0 => (F::Read, Value::Null),
             1 => (F::Write, json!(rng.gen_range(0..5))),
             _ => (F::Cas, json!([rng.gen_range(0..5), rng.gen_range(0..5)])),
         };
-        let info = rng.gen_bool(0.02);
+        let info = rng.gen_bool(info_rate.clamp(0.0, 1.0));
         let effect = if !info {
             Some(rng.gen_range(start..=end))
         } else if rng.gen_bool(0.5) {

@@ -5,6 +5,10 @@
 //! the model, "lift" its entries out of the list, restart from the head); at a return entry
 //! it has failed to linearize that operation in time and backtracks. A cache of
 //! (set of linearized operations, state) pairs prunes configurations already explored.
+//! The set is an exact 128-bit bitset for up to 128 operations and a 128-bit Zobrist
+//! fingerprint beyond that (collision odds ~2^-128 per pair; memory stays 24 bytes a state).
+//! Required operations are tried before optional ones at every step, and among pending
+//! optional operations with identical effects only the earliest is tried.
 //! Optional operations (`info`) have no return entry: they may be linearized or not.
 
 use super::register::{RegOp, ValueId};
@@ -72,7 +76,7 @@ impl Hasher for FxHasher {
     }
 }
 
-type Cache = HashSet<(Box<[u64]>, ValueId), BuildHasherDefault<FxHasher>>;
+type Cache = HashSet<(u64, u64, ValueId), BuildHasherDefault<FxHasher>>;
 
 /// Sorted call/return entries threaded on a doubly linked list.
 /// Node 0 is the head sentinel, nodes `1..=n` are entries, node `n + 1` is the tail.
@@ -158,7 +162,7 @@ struct Longest {
 }
 
 impl Longest {
-    fn pushed(&mut self, stack: &[(usize, ValueId)]) {
+    fn pushed<T>(&mut self, stack: &[(usize, ValueId, T)]) {
         let d = stack.len() - 1;
         let x = stack[d].0;
         if self.agree == d && self.best.get(d) == Some(&x) {
@@ -167,7 +171,7 @@ impl Longest {
             self.best.push(x);
             self.agree = d + 1;
         } else if stack.len() > self.best.len() {
-            self.best = stack.iter().map(|&(n, _)| n).collect();
+            self.best = stack.iter().map(|f| f.0).collect();
             self.agree = stack.len();
         }
     }
@@ -177,69 +181,141 @@ impl Longest {
     }
 }
 
+/// A 128-bit Zobrist fingerprint of a set of operations: the XOR of a fixed pseudo-random
+/// pair per operation. Two different sets collide with probability about 2^-128 per pair,
+/// far below anything a search can explore, so the cache stores fingerprints, not bitsets.
+fn zobrist(i: usize) -> (u64, u64) {
+    fn splitmix(mut z: u64) -> u64 {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    let i = i as u64;
+    (splitmix(2 * i), splitmix(2 * i + 1))
+}
+
+/// The pair XORed into the set fingerprint when op `i` of `n` is linearized: for up to 128
+/// operations the fingerprint is the exact bitset; beyond that, a [`zobrist`] pair.
+fn set_key(i: usize, n: usize) -> (u64, u64) {
+    match (n <= 128, i < 64) {
+        (true, true) => (1 << i, 0),
+        (true, false) => (0, 1 << (i - 64)),
+        (false, _) => zobrist(i),
+    }
+}
+
+/// Which candidates a scan of the list considers: required operations are tried first, and
+/// optional ones only once no required one can go next. Any order is complete (every call
+/// entry before the first return entry is tried); this one avoids guessing `info` effects.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Pass {
+    Required,
+    Optional,
+}
+
 /// Searches for a linearization of `ops` starting from state `init`, exploring at most
 /// `budget` distinct configurations.
 pub fn search(ops: &[SearchOp], init: ValueId, budget: usize) -> Outcome {
     let mut entries = Entries::new(ops);
     let tail = entries.tail();
-    let words = ops.len().div_ceil(64).max(1);
-    let mut bits = vec![0u64; words];
+    let keys: Vec<(u64, u64)> = (0..ops.len()).map(|i| set_key(i, ops.len())).collect();
+    let mut set = (0u64, 0u64);
     let mut cache = Cache::default();
     let mut remaining = ops.iter().filter(|o| o.required()).count();
     let mut state = init;
-    // Stack of (call node, state before it) for the linearized operations.
-    let mut stack: Vec<(usize, ValueId)> = Vec::new();
+    // Stack of (call node, state before it, pass it was chosen in) for linearized operations.
+    let mut stack: Vec<(usize, ValueId, Pass)> = Vec::new();
     let mut longest = Longest {
         best: Vec::new(),
         agree: 0,
     };
     let mut stuck_node = 0usize;
     let mut node = entries.next[0];
+    let mut pass = Pass::Required;
+    let mut seen: Vec<RegOp> = Vec::new();
     loop {
         if remaining == 0 {
             return Outcome::Linearizable;
         }
         let (i, is_call) = entries.op[node];
         if node != tail && is_call {
-            if let Some(new_state) = ops[i].op.step(state) {
-                bits[i / 64] |= 1 << (i % 64);
-                if cache.insert((bits.clone().into_boxed_slice(), new_state)) {
+            let wanted = if ops[i].required() {
+                Pass::Required
+            } else {
+                Pass::Optional
+            };
+            // Pending optional ops with equal effects are interchangeable: try only the first.
+            let fresh = pass == Pass::Required || wanted != pass || {
+                let dup = seen.contains(&ops[i].op);
+                if !dup {
+                    seen.push(ops[i].op);
+                }
+                !dup
+            };
+            if wanted == pass
+                && fresh
+                && let Some(new_state) = ops[i].op.step(state)
+            {
+                let k = keys[i];
+                let next_set = (set.0 ^ k.0, set.1 ^ k.1);
+                if cache.insert((next_set.0, next_set.1, new_state)) {
                     if cache.len() > budget {
                         return Outcome::Exhausted;
                     }
-                    stack.push((node, state));
+                    stack.push((node, state, pass));
                     longest.pushed(&stack);
+                    set = next_set;
                     state = new_state;
                     entries.lift(node);
                     if ops[i].required() {
                         remaining -= 1;
                     }
                     node = entries.next[0];
+                    pass = Pass::Required;
                     continue;
                 }
-                bits[i / 64] &= !(1 << (i % 64));
             }
             node = entries.next[node];
             continue;
         }
-        // A return entry (or the end of the list): backtrack.
+        // A return entry (or the end of the list): nothing more to try in this pass.
         if node != tail {
             stuck_node = stuck_node.max(node);
         }
-        let Some((call, before)) = stack.pop() else {
+        if pass == Pass::Required {
+            pass = Pass::Optional;
+            seen.clear();
+            node = entries.next[0];
+            continue;
+        }
+        let Some((call, before, was)) = stack.pop() else {
             let stuck = entries.op[stuck_node].0;
             let longest = longest.best.iter().map(|&n| entries.op[n].0).collect();
             return Outcome::Violation { stuck, longest };
         };
         longest.popped(stack.len());
         let j = entries.op[call].0;
-        bits[j / 64] &= !(1 << (j % 64));
+        set = (set.0 ^ keys[j].0, set.1 ^ keys[j].1);
         state = before;
         entries.unlift(call);
         if ops[j].required() {
             remaining += 1;
         }
         node = entries.next[call];
+        pass = was;
+        if pass == Pass::Optional {
+            // Rebuild the optional ops this scan has already considered, up to `call`.
+            seen.clear();
+            let mut n = entries.next[0];
+            while n != node {
+                let (k, c) = entries.op[n];
+                if c && !ops[k].required() && !seen.contains(&ops[k].op) {
+                    seen.push(ops[k].op);
+                }
+                n = entries.next[n];
+            }
+        }
     }
 }
 
