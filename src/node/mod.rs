@@ -18,9 +18,9 @@ mod mutation;
 mod pending;
 
 pub use command::{AppliedRequests, Command};
-pub use config::NodeConfig;
 #[cfg(feature = "mutations")]
 pub use config::Mutation;
+pub use config::NodeConfig;
 pub use pending::Pending;
 
 use crate::machines::{Machine, StateMachine};

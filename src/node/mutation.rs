@@ -8,7 +8,12 @@ use crate::protocol::Payload;
 impl Node {
     /// FollowerLocalReads / StaleLeaderReads: answer a read from local state at once.
     /// Returns true when the read was answered.
-    pub(super) fn mutant_local_read(&mut self, client: &str, msg_id: u64, request: &Payload) -> bool {
+    pub(super) fn mutant_local_read(
+        &mut self,
+        client: &str,
+        msg_id: u64,
+        request: &Payload,
+    ) -> bool {
         let Some(c) = self.cluster.as_mut() else {
             return false;
         };
