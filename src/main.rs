@@ -20,6 +20,18 @@ struct Cli {
 enum Command {
     /// Run as a Maelstrom node (what happens with no subcommand).
     Node(NodeArgs),
+    /// Run one deterministic simulation; the same flags and seed replay it exactly.
+    Sim(raft_kv::sim::cli::SimArgs),
+    /// Run many simulation seeds and print a summary.
+    Soak(raft_kv::sim::cli::SoakArgs),
+    /// Time the linearizability checker on a synthetic lin-kv history.
+    BenchCheck {
+        /// Operations in the history.
+        #[arg(long, default_value_t = 100_000)]
+        ops: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Settings of the node process.
@@ -94,5 +106,11 @@ fn main() -> ExitCode {
     match &cli.command {
         None => run_node(&cli.node),
         Some(Command::Node(args)) => run_node(args),
+        Some(Command::Sim(args)) => raft_kv::sim::cli::sim_main(args),
+        Some(Command::Soak(args)) => raft_kv::sim::cli::soak_main(args),
+        Some(Command::BenchCheck { ops, seed }) => {
+            println!("{}", raft_kv::check::synthetic::benchmark(*ops, *seed));
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -53,18 +53,13 @@ pub fn partition_of(
             )
         }
         PartitionKind::MajoritiesRing => {
-            // Nodes on a ring see the neighbours within `reach` on either side.
+            // On a shuffled ring, each node accepts messages from itself and the
+            // next majority-1 nodes clockwise: every node hears a majority, and no
+            // two hear the same one.
             let majority = n / 2 + 1;
-            let reach = (majority - 1).div_ceil(2).max(1);
             let pos = |id: &str| shuffled.iter().position(|x| x == id).unwrap_or(0);
-            let sees = |a: &str, b: &str| {
-                let d = pos(a).abs_diff(pos(b));
-                d.min(n - d) <= reach
-            };
-            (
-                Partition::views(nodes, sees),
-                format!("majorities ring {}", shuffled.join("-")),
-            )
+            let accepts = |receiver: &str, sender: &str| (pos(sender) + n - pos(receiver)) % n < majority;
+            (Partition::views(nodes, accepts), format!("majorities ring {}", shuffled.join("-")))
         }
     }
 }

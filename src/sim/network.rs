@@ -123,14 +123,15 @@ impl Partition {
         Partition { cut }
     }
 
-    /// Each node sees only the nodes listed for it (links are cut both ways unless
-    /// both ends list each other). Used for the majorities ring.
-    pub fn views(nodes: &[String], sees: impl Fn(&str, &str) -> bool) -> Partition {
+    /// Each node accepts messages only from the senders `accepts(receiver, sender)`
+    /// allows; links are directional, as with Jepsen's per-node firewall rules.
+    /// Used for the majorities ring.
+    pub fn views(nodes: &[String], accepts: impl Fn(&str, &str) -> bool) -> Partition {
         let mut cut = BTreeSet::new();
-        for a in nodes {
-            for b in nodes {
-                if a != b && !(sees(a, b) && sees(b, a)) {
-                    cut.insert((a.clone(), b.clone()));
+        for receiver in nodes {
+            for sender in nodes {
+                if receiver != sender && !accepts(receiver, sender) {
+                    cut.insert((sender.clone(), receiver.clone()));
                 }
             }
         }

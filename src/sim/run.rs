@@ -220,11 +220,11 @@ pub fn run(config: &SimConfig) -> SimOutcome {
 }
 
 fn heal(cluster: &mut Cluster, partitions: &mut [PartitionSpan], now: u64) {
+    if let Some(last) = partitions.last_mut().filter(|p| p.end > now) {
+        last.end = now;
+    }
     if !cluster.partition().is_healed() {
         cluster.set_partition(Partition::none(), "heal");
-        if let Some(last) = partitions.last_mut() {
-            last.end = now;
-        }
     }
 }
 

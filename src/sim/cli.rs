@@ -1,0 +1,291 @@
+//! `raft-kv sim` (one run, replayable from its seed) and `raft-kv soak` (many seeds
+//! with a summary).
+
+use super::matrix::matrix_config;
+use super::network::Latency;
+use super::run::{SimConfig, SimOutcome, run};
+use crate::check::{Verdict, check_workload};
+use crate::node::NodeConfig;
+use crate::workload::WorkloadKind;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Flags describing one simulated configuration (Maelstrom's names where they exist).
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimFlags {
+    /// Workload: lin-kv, txn-list-append or lww-kv.
+    #[arg(short = 'w', long = "workload", default_value = "lin-kv")]
+    pub workload: WorkloadKind,
+    #[arg(long, default_value_t = 3)]
+    pub node_count: usize,
+    /// Seconds of simulated client load.
+    #[arg(long, default_value_t = 20.0)]
+    pub time_limit: f64,
+    /// Target requests per second over all clients.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+    /// Client workers: a number, or `Nn` for N × node count.
+    #[arg(long, default_value = "2n")]
+    pub concurrency: String,
+    /// Mean one-way message latency in ms.
+    #[arg(long, default_value_t = 10.0)]
+    pub latency: f64,
+    /// constant, uniform or exponential.
+    #[arg(long, default_value = "constant")]
+    pub latency_dist: String,
+    /// `partition` to cut the network on a schedule, `none` for a calm network.
+    #[arg(long, default_value = "partition")]
+    pub nemesis: String,
+    /// Seconds between starting and healing partitions.
+    #[arg(long, default_value_t = 5.0)]
+    pub nemesis_interval: f64,
+    /// Probability that a node-to-node message is lost.
+    #[arg(long, default_value_t = 0.0)]
+    pub loss: f64,
+    /// Probability that a node-to-node message is delivered twice.
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate: f64,
+}
+
+/// Parses `--concurrency`: `10` or `2n`.
+pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, String> {
+    let bad = || format!("--concurrency {s:?}: expected a number or Nn (N times the node count)");
+    match s.strip_suffix('n') {
+        Some(n) => n.parse::<usize>().map(|n| n * node_count).map_err(|_| bad()),
+        None => s.parse::<usize>().map_err(|_| bad()),
+    }
+}
+
+impl SimFlags {
+    /// The configuration for `seed`.
+    pub fn config(&self, seed: u64) -> Result<SimConfig, String> {
+        if self.node_count == 0 {
+            return Err("--node-count must be at least 1".into());
+        }
+        for (name, p) in [("--loss", self.loss), ("--duplicate", self.duplicate)] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{name} {p} is not a probability"));
+            }
+        }
+        let nemesis_interval = match self.nemesis.as_str() {
+            "partition" => Some(self.nemesis_interval),
+            "none" => None,
+            other => return Err(format!("unknown nemesis {other:?}: expected partition or none")),
+        };
+        Ok(SimConfig {
+            seed,
+            node_count: self.node_count,
+            workload: self.workload,
+            time_limit: self.time_limit,
+            rate: self.rate,
+            concurrency: parse_concurrency(&self.concurrency, self.node_count)?,
+            latency: Latency::from_flags(self.latency, &self.latency_dist)?,
+            loss: self.loss,
+            duplicate: self.duplicate,
+            nemesis_interval,
+            node: NodeConfig::default(),
+        })
+    }
+}
+
+/// `raft-kv sim`: one run.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub flags: SimFlags,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the history here as JSON lines.
+    #[arg(long)]
+    pub history: Option<std::path::PathBuf>,
+}
+
+/// `raft-kv soak`: many seeds.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SoakArgs {
+    #[command(flatten)]
+    pub flags: SimFlags,
+    /// Number of seeds to run.
+    #[arg(long, default_value_t = 1000)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 1)]
+    pub start_seed: u64,
+    /// Sweep the standard matrix (3/5 nodes, latency 0/10/100 ms, partitions every
+    /// 1–10 s, with and without loss) instead of the flags' single configuration.
+    #[arg(long)]
+    pub matrix: bool,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}
+
+/// A run with its verdicts.
+pub struct Checked {
+    pub config: SimConfig,
+    pub outcome: SimOutcome,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Checked {
+    /// Valid when every checker passed and no Raft invariant broke.
+    pub fn valid(&self) -> bool {
+        self.outcome.invariant_violations.is_empty() && self.verdicts.iter().all(|v| v.valid)
+    }
+
+    /// What went wrong, readable, with the replay command.
+    pub fn failure_report(&self) -> String {
+        let mut s = format!("seed {} FAILED\n  replay: {}\n", self.config.seed, self.config.replay_command());
+        for v in &self.outcome.invariant_violations {
+            s.push_str(&format!("  invariant: {v}\n"));
+        }
+        for v in self.verdicts.iter().filter(|v| !v.valid) {
+            s.push_str(&format!("  {}: {}\n", v.checker, v.summary));
+            for a in v.anomalies.iter().take(3) {
+                s.push_str(&format!("    {}\n", a.replace('\n', "\n    ")));
+            }
+        }
+        s
+    }
+}
+
+/// Runs and checks one configuration.
+pub fn run_checked(config: SimConfig) -> Checked {
+    let outcome = run(&config);
+    let verdicts = check_workload(config.workload, &outcome.history);
+    Checked { config, outcome, verdicts }
+}
+
+/// `raft-kv sim`.
+pub fn sim_main(args: &SimArgs) -> ExitCode {
+    let config = match args.flags.config(args.seed) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("raft-kv sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let checked = run_checked(config);
+    if let Some(path) = &args.history {
+        let written = std::fs::File::create(path)
+            .and_then(|f| checked.outcome.history.write_jsonl(std::io::BufWriter::new(f)));
+        if let Err(e) = written {
+            eprintln!("raft-kv sim: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("{}", checked.config.replay_command());
+    println!("{}", checked.outcome);
+    for p in &checked.outcome.partitions {
+        println!("  partition {:>7.3}s..{:>7.3}s {}", p.start as f64 / 1e6, p.end as f64 / 1e6, p.label);
+    }
+    for v in &checked.verdicts {
+        println!("  {:<36} {} ({})", v.checker, if v.valid { "valid" } else { "INVALID" }, v.summary);
+    }
+    println!("  wall time {:.2}s", started.elapsed().as_secs_f64());
+    if checked.valid() {
+        ExitCode::SUCCESS
+    } else {
+        eprint!("{}", checked.failure_report());
+        ExitCode::FAILURE
+    }
+}
+
+/// Aggregate numbers over many runs.
+#[derive(Default)]
+struct Summary {
+    runs: u64,
+    failures: Vec<String>,
+    ok: u64,
+    fail: u64,
+    info: u64,
+    p50: Vec<f64>,
+    p95: Vec<f64>,
+    p99: Vec<f64>,
+    msgs_per_op: Vec<f64>,
+    availability: Vec<f64>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `raft-kv soak`.
+pub fn soak_main(args: &SoakArgs) -> ExitCode {
+    if let Err(e) = args.flags.config(0) {
+        eprintln!("raft-kv soak: {e}");
+        return ExitCode::from(2);
+    }
+    let started = Instant::now();
+    let next = AtomicU64::new(args.start_seed);
+    let end = args.start_seed + args.seeds;
+    let summary = Mutex::new(Summary::default());
+    std::thread::scope(|scope| {
+        for _ in 0..args.threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= end {
+                        break;
+                    }
+                    let config = if args.matrix {
+                        matrix_config(args.flags.workload, seed)
+                    } else {
+                        match args.flags.config(seed) {
+                            Ok(c) => c,
+                            Err(_) => break,
+                        }
+                    };
+                    let checked = run_checked(config);
+                    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                    s.runs += 1;
+                    let st = &checked.outcome.stats;
+                    s.ok += st.ok;
+                    s.fail += st.fail;
+                    s.info += st.info;
+                    s.p50.push(st.latency_p50_ms);
+                    s.p95.push(st.latency_p95_ms);
+                    s.p99.push(st.latency_p99_ms);
+                    s.msgs_per_op.push(st.msgs_per_op);
+                    s.availability.push(st.availability);
+                    if !checked.valid() {
+                        let report = checked.failure_report();
+                        eprint!("{report}");
+                        s.failures.push(report);
+                    }
+                    if s.runs % 25 == 0 || s.runs == args.seeds {
+                        eprintln!(
+                            "[{:>6.1}s] {}/{} seeds, {} failed",
+                            started.elapsed().as_secs_f64(),
+                            s.runs,
+                            args.seeds,
+                            s.failures.len()
+                        );
+                    }
+                }
+            });
+        }
+    });
+    let mut s = summary.into_inner().unwrap_or_else(|p| p.into_inner());
+    let done = (s.ok + s.fail + s.info).max(1);
+    println!("soak summary: {} seeds from {}{}", s.runs, args.start_seed, if args.matrix { " (matrix)" } else { "" });
+    println!("  invalid runs: {}", s.failures.len());
+    println!("  ops: ok {} fail {} info {} (availability {:.3} overall)", s.ok, s.fail, s.info, s.ok as f64 / done as f64);
+    println!(
+        "  median per-run latency ms: p50 {:.1} p95 {:.1} p99 {:.1}; median availability {:.3}; median msgs/op {:.2}",
+        median(&mut s.p50),
+        median(&mut s.p95),
+        median(&mut s.p99),
+        median(&mut s.availability),
+        median(&mut s.msgs_per_op)
+    );
+    println!("  wall time {:.1}s", started.elapsed().as_secs_f64());
+    if s.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
