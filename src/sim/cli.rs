@@ -53,7 +53,10 @@ pub struct SimFlags {
 pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, String> {
     let bad = || format!("--concurrency {s:?}: expected a number or Nn (N times the node count)");
     match s.strip_suffix('n') {
-        Some(n) => n.parse::<usize>().map(|n| n * node_count).map_err(|_| bad()),
+        Some(n) => n
+            .parse::<usize>()
+            .map(|n| n * node_count)
+            .map_err(|_| bad()),
         None => s.parse::<usize>().map_err(|_| bad()),
     }
 }
@@ -72,7 +75,11 @@ impl SimFlags {
         let nemesis_interval = match self.nemesis.as_str() {
             "partition" => Some(self.nemesis_interval),
             "none" => None,
-            other => return Err(format!("unknown nemesis {other:?}: expected partition or none")),
+            other => {
+                return Err(format!(
+                    "unknown nemesis {other:?}: expected partition or none"
+                ));
+            }
         };
         Ok(SimConfig {
             seed,
@@ -137,7 +144,11 @@ impl Checked {
 
     /// What went wrong, readable, with the replay command.
     pub fn failure_report(&self) -> String {
-        let mut s = format!("seed {} FAILED\n  replay: {}\n", self.config.seed, self.config.replay_command());
+        let mut s = format!(
+            "seed {} FAILED\n  replay: {}\n",
+            self.config.seed,
+            self.config.replay_command()
+        );
         for v in &self.outcome.invariant_violations {
             s.push_str(&format!("  invariant: {v}\n"));
         }
@@ -155,7 +166,11 @@ impl Checked {
 pub fn run_checked(config: SimConfig) -> Checked {
     let outcome = run(&config);
     let verdicts = check_workload(config.workload, &outcome.history);
-    Checked { config, outcome, verdicts }
+    Checked {
+        config,
+        outcome,
+        verdicts,
+    }
 }
 
 /// `raft-kv sim`.
@@ -170,8 +185,12 @@ pub fn sim_main(args: &SimArgs) -> ExitCode {
     let started = Instant::now();
     let checked = run_checked(config);
     if let Some(path) = &args.history {
-        let written = std::fs::File::create(path)
-            .and_then(|f| checked.outcome.history.write_jsonl(std::io::BufWriter::new(f)));
+        let written = std::fs::File::create(path).and_then(|f| {
+            checked
+                .outcome
+                .history
+                .write_jsonl(std::io::BufWriter::new(f))
+        });
         if let Err(e) = written {
             eprintln!("raft-kv sim: cannot write {}: {e}", path.display());
             return ExitCode::FAILURE;
@@ -180,10 +199,20 @@ pub fn sim_main(args: &SimArgs) -> ExitCode {
     println!("{}", checked.config.replay_command());
     println!("{}", checked.outcome);
     for p in &checked.outcome.partitions {
-        println!("  partition {:>7.3}s..{:>7.3}s {}", p.start as f64 / 1e6, p.end as f64 / 1e6, p.label);
+        println!(
+            "  partition {:>7.3}s..{:>7.3}s {}",
+            p.start as f64 / 1e6,
+            p.end as f64 / 1e6,
+            p.label
+        );
     }
     for v in &checked.verdicts {
-        println!("  {:<36} {} ({})", v.checker, if v.valid { "valid" } else { "INVALID" }, v.summary);
+        println!(
+            "  {:<36} {} ({})",
+            v.checker,
+            if v.valid { "valid" } else { "INVALID" },
+            v.summary
+        );
     }
     println!("  wall time {:.2}s", started.elapsed().as_secs_f64());
     if checked.valid() {
@@ -275,9 +304,20 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
     });
     let mut s = summary.into_inner().unwrap_or_else(|p| p.into_inner());
     let done = (s.ok + s.fail + s.info).max(1);
-    println!("soak summary: {} seeds from {}{}", s.runs, args.start_seed, if args.matrix { " (matrix)" } else { "" });
+    println!(
+        "soak summary: {} seeds from {}{}",
+        s.runs,
+        args.start_seed,
+        if args.matrix { " (matrix)" } else { "" }
+    );
     println!("  invalid runs: {}", s.failures.len());
-    println!("  ops: ok {} fail {} info {} (availability {:.3} overall)", s.ok, s.fail, s.info, s.ok as f64 / done as f64);
+    println!(
+        "  ops: ok {} fail {} info {} (availability {:.3} overall)",
+        s.ok,
+        s.fail,
+        s.info,
+        s.ok as f64 / done as f64
+    );
     println!(
         "  median per-run latency ms: p50 {:.1} p95 {:.1} p99 {:.1}; median availability {:.3}; median msgs/op {:.2}",
         median(&mut s.p50),
@@ -287,5 +327,9 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
         median(&mut s.msgs_per_op)
     );
     println!("  wall time {:.1}s", started.elapsed().as_secs_f64());
-    if s.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if s.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -58,8 +58,12 @@ pub fn partition_of(
             // two hear the same one.
             let majority = n / 2 + 1;
             let pos = |id: &str| shuffled.iter().position(|x| x == id).unwrap_or(0);
-            let accepts = |receiver: &str, sender: &str| (pos(sender) + n - pos(receiver)) % n < majority;
-            (Partition::views(nodes, accepts), format!("majorities ring {}", shuffled.join("-")))
+            let accepts =
+                |receiver: &str, sender: &str| (pos(sender) + n - pos(receiver)) % n < majority;
+            (
+                Partition::views(nodes, accepts),
+                format!("majorities ring {}", shuffled.join("-")),
+            )
         }
     }
 }

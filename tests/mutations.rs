@@ -1,0 +1,65 @@
+//! Each deliberately broken node must be caught by the simulator and checkers
+//! within a small number of seeds. Needs `--features mutations` (the README's test
+//! command passes it); the binary has no way to enable these.
+#![cfg(feature = "mutations")]
+
+use raft_kv::node::Mutation;
+use raft_kv::sim::cli::run_checked;
+use raft_kv::sim::{Latency, SimConfig};
+
+const MAX_SEEDS: u64 = 20;
+
+/// Returns the first seed (1-based count) at which the mutation was caught.
+fn seeds_to_catch(mutation: Mutation, configure: impl Fn(&mut SimConfig)) -> Option<u64> {
+    for seed in 1..=MAX_SEEDS {
+        let mut config = SimConfig::lin_kv(seed, 3);
+        config.time_limit = 20.0;
+        config.latency = Latency::Exponential(10_000);
+        config.nemesis_interval = Some(3.0);
+        config.node.mutation = mutation;
+        configure(&mut config);
+        let checked = run_checked(config);
+        if !checked.valid() {
+            eprintln!(
+                "{mutation:?} caught at seed {seed}:\n{}",
+                checked.failure_report()
+            );
+            return Some(seed);
+        }
+    }
+    None
+}
+
+#[test]
+fn follower_local_reads_are_caught() {
+    let caught = seeds_to_catch(Mutation::FollowerLocalReads, |_| {});
+    assert!(
+        caught.is_some(),
+        "follower local reads survived {MAX_SEEDS} seeds"
+    );
+}
+
+#[test]
+fn leader_replying_before_commit_is_caught() {
+    let caught = seeds_to_catch(Mutation::ReplyBeforeCommit, |_| {});
+    assert!(
+        caught.is_some(),
+        "reply-before-commit survived {MAX_SEEDS} seeds"
+    );
+}
+
+#[test]
+fn stale_leader_reads_without_prevote_or_checkquorum_are_caught() {
+    let caught = seeds_to_catch(Mutation::StaleLeaderReads, |_| {});
+    assert!(
+        caught.is_some(),
+        "stale leader reads survived {MAX_SEEDS} seeds"
+    );
+}
+
+#[test]
+fn the_unmutated_node_passes_the_same_seeds() {
+    // The control: the same configurations without a mutation are valid, so the
+    // tests above are catching the mutation, not a harness problem.
+    assert_eq!(seeds_to_catch(Mutation::None, |_| {}), None);
+}
