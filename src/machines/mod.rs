@@ -56,7 +56,7 @@ impl MachineKind {
     pub fn build(self) -> Machine {
         match self {
             MachineKind::Kv => Machine::Kv(KvMachine::default()),
-            MachineKind::Txn => Machine::Txn(TxnMachine),
+            MachineKind::Txn => Machine::Txn(TxnMachine::default()),
             MachineKind::Lww => Machine::Lww(LwwMachine),
         }
     }

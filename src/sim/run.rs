@@ -127,7 +127,9 @@ pub fn run(config: &SimConfig) -> SimOutcome {
         loss: config.loss,
         duplicate: config.duplicate,
     };
-    let mut cluster = Cluster::new(&ids, config.node.clone(), net, mix(config.seed, 1));
+    let mut node = config.node.clone();
+    node.machine = config.workload.machine();
+    let mut cluster = Cluster::new(&ids, node, net, mix(config.seed, 1));
     let mut rng = StdRng::seed_from_u64(mix(config.seed, 2));
     let generator = Generator::new(GeneratorConfig::for_workload(
         config.workload,

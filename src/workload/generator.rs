@@ -14,6 +14,17 @@ pub enum WorkloadKind {
     LwwKv,
 }
 
+impl WorkloadKind {
+    /// The state machine that serves this workload.
+    pub fn machine(self) -> crate::machines::MachineKind {
+        match self {
+            WorkloadKind::LinKv => crate::machines::MachineKind::Kv,
+            WorkloadKind::TxnListAppend => crate::machines::MachineKind::Txn,
+            WorkloadKind::LwwKv => crate::machines::MachineKind::Lww,
+        }
+    }
+}
+
 impl std::str::FromStr for WorkloadKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
