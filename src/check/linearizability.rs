@@ -211,9 +211,34 @@ fn check_pairs(key: &Value, pairs: &[Pair<'_>], budget: usize) -> KeyResult {
         Err(e) => return (0, Err(fail(e, Vec::new()))),
     };
     let search: Vec<SearchOp> = kops.iter().map(|k| k.search).collect();
-    match wgl::search(&search, ABSENT, budget) {
+    // A cheap first attempt; if it runs out, look for a local proof before the full search.
+    let probe = budget.min(PROBE_STATES);
+    let mut outcome = wgl::search(&search, ABSENT, probe);
+    if let Outcome::Exhausted { stuck } = outcome
+        && budget > probe
+    {
+        let local = stuck.and_then(|s| witness::local_violation(&kops, s, probe).map(|w| (s, w)));
+        if let Some((s, w)) = local {
+            let message = violation_message(&kops, s, None, &w);
+            return (
+                kops.len(),
+                Err(fail(message, witness::records(&kops, &w.ops))),
+            );
+        }
+        outcome = wgl::search(&search, ABSENT, budget);
+    }
+    match outcome {
         Outcome::Linearizable => (kops.len(), Ok(())),
-        Outcome::Exhausted => {
+        Outcome::Exhausted { stuck } => {
+            let local =
+                stuck.and_then(|s| witness::local_violation(&kops, s, budget).map(|w| (s, w)));
+            if let Some((s, w)) = local {
+                let message = violation_message(&kops, s, None, &w);
+                return (
+                    kops.len(),
+                    Err(fail(message, witness::records(&kops, &w.ops))),
+                );
+            }
             let message = format!(
                 "search budget exhausted (unknown) after {budget} states over {} ops",
                 kops.len()
@@ -222,28 +247,47 @@ fn check_pairs(key: &Value, pairs: &[Pair<'_>], budget: usize) -> KeyResult {
         }
         Outcome::Violation { stuck, longest } => {
             let w = witness::extract(&kops, stuck, budget);
-            let records = witness::records(&kops, &w.ops);
-            let describe_at = |i: usize| kops.get(i).map_or_else(String::new, describe_kop);
-            let last = longest
-                .last()
-                .map_or_else(|| "none".to_string(), |&i| describe_at(i));
-            let message = format!(
-                "cannot linearize `{}`; the longest linearizable prefix has {} of {} ops (last: {}). \
-                 These {} ops cannot be ordered{}:",
-                describe_at(stuck),
-                longest.len(),
+            let message = violation_message(&kops, stuck, Some(&longest), &w);
+            (
                 kops.len(),
-                last,
-                w.ops.len(),
-                if w.from_any_state {
-                    ", whatever the register held before the first of them"
-                } else {
-                    ", starting from an empty register"
-                },
-            );
-            (kops.len(), Err(fail(message, records)))
+                Err(fail(message, witness::records(&kops, &w.ops))),
+            )
         }
     }
+}
+
+/// States explored before trying a local proof of a violation.
+const PROBE_STATES: usize = 100_000;
+
+/// Explains a violation: the op that could not be linearized, the longest linearizable
+/// prefix found (if the full search ran) and how to read the witness.
+fn violation_message(
+    kops: &[KeyOp<'_>],
+    stuck: usize,
+    longest: Option<&[usize]>,
+    w: &witness::Witness,
+) -> String {
+    let describe_at = |i: usize| kops.get(i).map_or_else(String::new, describe_kop);
+    let prefix = match longest {
+        Some(l) => format!(
+            "the longest linearizable prefix has {} of {} ops (last: {})",
+            l.len(),
+            kops.len(),
+            l.last()
+                .map_or_else(|| "none".to_string(), |&i| describe_at(i)),
+        ),
+        None => format!("shown by a local search over {} ops", kops.len()),
+    };
+    format!(
+        "cannot linearize `{}`; {prefix}. These {} ops cannot be ordered{}:",
+        describe_at(stuck),
+        w.ops.len(),
+        if w.from_any_state {
+            ", whatever the register held before the first of them"
+        } else {
+            ", starting from an empty register"
+        },
+    )
 }
 
 /// Turns pairs into search operations: drops fails and info reads, makes info ops optional.
