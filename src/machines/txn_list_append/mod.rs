@@ -27,14 +27,19 @@ fn parse(mop: &Value) -> Result<MicroOp<'_>, String> {
     match f.as_str() {
         Some("r") => Ok(MicroOp::Read { key, given: value }),
         Some("append") => Ok(MicroOp::Append { key, value }),
-        _ => Err(format!("micro-op {mop} has unknown function {f}: expected \"r\" or \"append\"")),
+        _ => Err(format!(
+            "micro-op {mop} has unknown function {f}: expected \"r\" or \"append\""
+        )),
     }
 }
 
 /// Checks a request's shape; `filled_reads` allows reads carrying a value.
 fn validate(request: &Payload, filled_reads: bool) -> Result<(), Payload> {
     let Payload::Txn { txn } = request else {
-        return Err(Payload::error(ErrorCode::NotSupported, "the txn machine serves txn requests"));
+        return Err(Payload::error(
+            ErrorCode::NotSupported,
+            "the txn machine serves txn requests",
+        ));
     };
     for mop in txn {
         match parse(mop) {
@@ -71,7 +76,10 @@ impl StateMachine for TxnMachine {
             return reply;
         }
         let Payload::Txn { txn } = request else {
-            return Payload::error(ErrorCode::NotSupported, "the txn machine serves txn requests");
+            return Payload::error(
+                ErrorCode::NotSupported,
+                "the txn machine serves txn requests",
+            );
         };
         let mut out = Vec::with_capacity(txn.len());
         for mop in txn {
@@ -80,14 +88,18 @@ impl StateMachine for TxnMachine {
                     // A non-null value here was filled in before commit; only the
                     // test-only NonAtomicTxn mutation proposes such reads.
                     let value = if given.is_null() {
-                        self.list(key).map_or(Value::Null, |l| Value::Array(l.clone()))
+                        self.list(key)
+                            .map_or(Value::Null, |l| Value::Array(l.clone()))
                     } else {
                         given.clone()
                     };
                     out.push(json!(["r", key, value]));
                 }
                 Ok(MicroOp::Append { key, value }) => {
-                    self.lists.entry(key.to_string()).or_default().push(value.clone());
+                    self.lists
+                        .entry(key.to_string())
+                        .or_default()
+                        .push(value.clone());
                     out.push(mop.clone());
                 }
                 // Cannot happen after validation; never panic on request data.
@@ -99,7 +111,9 @@ impl StateMachine for TxnMachine {
 
     fn is_read_only(&self, request: &Payload) -> bool {
         match request {
-            Payload::Txn { txn } => txn.iter().all(|m| matches!(parse(m), Ok(MicroOp::Read { .. }))),
+            Payload::Txn { txn } => txn
+                .iter()
+                .all(|m| matches!(parse(m), Ok(MicroOp::Read { .. }))),
             _ => false,
         }
     }
@@ -110,7 +124,9 @@ mod tests {
     use super::*;
 
     fn txn(ops: Value) -> Payload {
-        Payload::Txn { txn: ops.as_array().unwrap().clone() }
+        Payload::Txn {
+            txn: ops.as_array().unwrap().clone(),
+        }
     }
 
     fn code(p: &Payload) -> Option<u64> {
@@ -123,10 +139,29 @@ mod tests {
     #[test]
     fn never_appended_key_reads_null_and_reads_see_own_appends() {
         let mut m = TxnMachine::default();
-        let reply = m.apply(&txn(json!([["r", 1, null], ["append", 1, 5], ["r", 1, null], ["append", 1, 6], ["r", 1, null]])));
-        assert_eq!(reply, txn(json!([["r", 1, null], ["append", 1, 5], ["r", 1, [5]], ["append", 1, 6], ["r", 1, [5, 6]]])).into_txn_ok());
+        let reply = m.apply(&txn(json!([
+            ["r", 1, null],
+            ["append", 1, 5],
+            ["r", 1, null],
+            ["append", 1, 6],
+            ["r", 1, null]
+        ])));
+        assert_eq!(
+            reply,
+            txn(json!([
+                ["r", 1, null],
+                ["append", 1, 5],
+                ["r", 1, [5]],
+                ["append", 1, 6],
+                ["r", 1, [5, 6]]
+            ]))
+            .into_txn_ok()
+        );
         let reply = m.apply(&txn(json!([["r", 1, null], ["r", 2, null]])));
-        assert_eq!(reply, txn(json!([["r", 1, [5, 6]], ["r", 2, null]])).into_txn_ok());
+        assert_eq!(
+            reply,
+            txn(json!([["r", 1, [5, 6]], ["r", 2, null]])).into_txn_ok()
+        );
     }
 
     #[test]
@@ -138,7 +173,11 @@ mod tests {
             json!([["append", 1, 2], ["r", 1, [2]]]),
             json!([["append", 1, 2], "r"]),
         ] {
-            assert_eq!(code(&m.check(&txn(bad.clone())).unwrap_err()), Some(12), "{bad}");
+            assert_eq!(
+                code(&m.check(&txn(bad.clone())).unwrap_err()),
+                Some(12),
+                "{bad}"
+            );
             if !cfg!(feature = "mutations") || !bad.to_string().contains("[2]]") {
                 assert_eq!(code(&m.apply(&txn(bad))), Some(12));
             }
