@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run as a Maelstrom node (what happens with no subcommand).
     Node(NodeArgs),
+    /// Run a Maelstrom-style test against real node processes (no JVM needed).
+    Test(Box<raft_kv::harness::cli::TestArgs>),
 }
 
 /// Settings of the node process.
@@ -94,5 +96,6 @@ fn main() -> ExitCode {
     match &cli.command {
         None => run_node(&cli.node),
         Some(Command::Node(args)) => run_node(args),
+        Some(Command::Test(args)) => raft_kv::harness::run(args),
     }
 }
