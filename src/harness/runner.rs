@@ -185,8 +185,9 @@ pub fn run(cfg: RunConfig) -> RunOutput {
                 }
             }
             Phase::Running { end } => {
-                lp.nemesis_step(now);
-                if now >= end {
+                if now < end {
+                    lp.nemesis_step(now);
+                } else {
                     if let Some(c) = lp.clients.as_mut() {
                         c.stop();
                     }
