@@ -299,3 +299,32 @@ fn missing_binary_and_bad_flags_are_clear_errors() {
         stderr(&out)
     );
 }
+
+#[test]
+fn node_that_never_answers_init_is_reported() {
+    // `sleep 30` reads nothing and prints nothing: init times out after 10 s.
+    let store = store("no-init");
+    let (out, dir) = run(
+        &store,
+        &[
+            "-w",
+            "lin-kv",
+            "--bin",
+            "sleep",
+            "--node-count",
+            "2",
+            "--",
+            "30",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no init_ok from n1, n2 within 10 s"), "{err}");
+    let r = results(&dir);
+    assert_eq!(r["valid"], false);
+    assert_eq!(r["stats"]["ok"], 0);
+    // Both were killed: they never exit on their own.
+    for e in r["node_exits"].as_array().unwrap() {
+        assert_eq!(e["status"], "killed", "{r:#}");
+    }
+}

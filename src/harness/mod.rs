@@ -74,7 +74,10 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
         latency: latency.to_string(),
         nemesis: args.nemesis.clone(),
         nemesis_interval_s: args.nemesis_interval,
-        availability: args.availability.map(|a| format!("{a:?}")),
+        availability: args.availability.map(|a| match a {
+            cli::Availability::Total => "total".to_string(),
+            cli::Availability::Fraction(f) => f.to_string(),
+        }),
         consistency_models: args.consistency_models.clone(),
         client_timeout_ms: timeout as f64 / 1e3,
         seed,
