@@ -1,6 +1,7 @@
 //! raft-kv: one replicated Raft log driving pluggable state machines, run as a Maelstrom node.
 
 pub mod check;
+pub mod harness;
 pub mod machines;
 pub mod node;
 pub mod protocol;

@@ -32,6 +32,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run a Maelstrom-style test against real node processes (no JVM needed).
+    Test(Box<raft_kv::harness::cli::TestArgs>),
 }
 
 /// Settings of the node process.
@@ -112,5 +114,6 @@ fn main() -> ExitCode {
             println!("{}", raft_kv::check::synthetic::benchmark(*ops, *seed));
             ExitCode::SUCCESS
         }
+        Some(Command::Test(args)) => raft_kv::harness::run(args),
     }
 }

@@ -162,10 +162,11 @@ pub fn run(config: &SimConfig) -> SimOutcome {
             cluster.next_event_time(),
             clients.next_wakeup(),
             nemesis.as_ref().map(Nemesis::next_at),
-        ] {
-            if let Some(c) = candidate {
-                t = t.min(c.max(now));
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            t = t.min(candidate.max(now));
         }
         if let Some(n) = nemesis.as_mut().filter(|n| n.next_at() <= t) {
             match n.step(&ids, &mut rng) {

@@ -86,6 +86,8 @@ pub struct Clients {
     stopped: bool,
     history: History,
     unexpected_replies: u64,
+    /// The worker that invoked most recently.
+    last_invoker: usize,
 }
 
 impl Clients {
@@ -100,6 +102,7 @@ impl Clients {
                 busy: None,
             })
             .collect();
+        let last_invoker = workers.len() - 1;
         let by_client = workers
             .iter()
             .enumerate()
@@ -115,6 +118,7 @@ impl Clients {
             stopped: false,
             history: History::default(),
             unexpected_replies: 0,
+            last_invoker,
         }
     }
 
@@ -245,13 +249,18 @@ impl Clients {
         self.unexpected_replies
     }
 
+    /// The next idle worker after the one that last invoked, round-robin, so that
+    /// load spreads over every worker (and so every node) even when replies are
+    /// fast enough for one worker to keep up.
     fn idle_worker(&self) -> Option<usize> {
-        // Prefer the worker idle longest: lowest index among idle ones is fine and
-        // deterministic.
-        self.workers.iter().position(|w| w.busy.is_none())
+        let n = self.workers.len();
+        (1..=n)
+            .map(|i| (self.last_invoker + i) % n)
+            .find(|&w| self.workers[w].busy.is_none())
     }
 
     fn invoke(&mut self, w: usize, now: u64) -> Outgoing {
+        self.last_invoker = w;
         let inv = self.generator.next(&mut self.rng);
         let worker = &mut self.workers[w];
         let msg_id = worker.next_msg_id;

@@ -1,0 +1,176 @@
+//! Which checkers judge a run, and the shape of their verdicts.
+//!
+//! [`checkers_for`] is the single place that picks checkers for a workload. For
+//! now it returns the always-run sanity checks; the TODO below is where the
+//! linearizability (lin-kv) and Elle list-append (txn-list-append) checkers plug in.
+
+use super::cli::Availability;
+use crate::check::history::{F, History, Kind};
+use crate::workload::WorkloadKind;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// One checker's verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckOutcome {
+    pub name: String,
+    pub valid: bool,
+    /// One line for humans.
+    pub summary: String,
+    /// Witnesses of what went wrong (checker-specific JSON).
+    pub anomalies: Vec<Value>,
+}
+
+/// A checker: judges a finished history.
+pub type Checker = Box<dyn Fn(&History) -> CheckOutcome>;
+
+/// The checkers for `workload`, with the run's `--availability` requirement.
+pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) -> Vec<Checker> {
+    let mut checkers: Vec<Checker> = vec![Box::new(move |h| well_formed(h, workload))];
+    if let Some(a) = availability {
+        checkers.push(Box::new(move |h| availability_check(h, a)));
+    }
+    // The same consistency checkers the simulator uses.
+    checkers.push(Box::new(move |h| {
+        match crate::check::consistency_check(workload, h) {
+            Some(v) => CheckOutcome {
+                name: v.checker,
+                valid: v.valid,
+                summary: v.summary,
+                anomalies: v
+                    .anomalies
+                    .into_iter()
+                    .map(serde_json::Value::String)
+                    .collect(),
+            },
+            None => CheckOutcome {
+                name: "consistency".into(),
+                valid: true,
+                summary: format!("{workload} has no history checker yet"),
+                anomalies: Vec::new(),
+            },
+        }
+    }));
+    checkers
+}
+
+/// Runs every checker.
+pub fn run_all(checkers: &[Checker], history: &History) -> Vec<CheckOutcome> {
+    checkers.iter().map(|c| c(history)).collect()
+}
+
+/// The history pairs up (one outstanding op per process, no stray completions)
+/// and every operation belongs to the workload.
+pub fn well_formed(history: &History, workload: WorkloadKind) -> CheckOutcome {
+    let name = "well-formed".to_string();
+    if let Err(e) = history.pairs() {
+        return CheckOutcome {
+            name,
+            valid: false,
+            summary: format!("ill-formed history: {e}"),
+            anomalies: vec![json!({"type": "ill-formed", "error": e})],
+        };
+    }
+    let expected: &[F] = match workload {
+        WorkloadKind::TxnListAppend => &[F::Txn],
+        _ => &[F::Read, F::Write, F::Cas],
+    };
+    let stray: Vec<Value> = history
+        .ops
+        .iter()
+        .filter(|o| !expected.contains(&o.f))
+        .take(10)
+        .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+        .collect();
+    if !stray.is_empty() {
+        return CheckOutcome {
+            name,
+            valid: false,
+            summary: format!("operations foreign to {workload}"),
+            anomalies: stray,
+        };
+    }
+    CheckOutcome {
+        name,
+        valid: true,
+        summary: format!("{} records pair up", history.ops.len()),
+        anomalies: vec![],
+    }
+}
+
+/// `--availability`: the fraction of ok completions is at least the requirement
+/// (`total`: no fail or info at all).
+pub fn availability_check(history: &History, required: Availability) -> CheckOutcome {
+    let done: Vec<_> = history
+        .ops
+        .iter()
+        .filter(|o| o.kind != Kind::Invoke)
+        .collect();
+    let ok = done.iter().filter(|o| o.kind == Kind::Ok).count();
+    let fraction = if done.is_empty() {
+        1.0
+    } else {
+        ok as f64 / done.len() as f64
+    };
+    let need = required.required();
+    let valid = fraction >= need;
+    let anomalies = done
+        .iter()
+        .filter(|o| o.kind != Kind::Ok)
+        .take(if valid { 0 } else { 10 })
+        .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+        .collect();
+    CheckOutcome {
+        name: "availability".into(),
+        valid,
+        summary: format!(
+            "{ok}/{} ok = {fraction:.3} (required {need:.3})",
+            done.len()
+        ),
+        anomalies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::history::Op;
+
+    fn op(process: u64, kind: Kind) -> Op {
+        Op {
+            index: 0,
+            time: 0,
+            process,
+            kind,
+            f: F::Write,
+            key: Some(json!(1)),
+            value: json!(1),
+            error: None,
+            node: None,
+        }
+    }
+
+    #[test]
+    fn availability_total_rejects_a_fail() {
+        let mut h = History::default();
+        h.push(op(0, Kind::Invoke));
+        h.push(op(0, Kind::Ok));
+        assert!(availability_check(&h, Availability::Total).valid);
+        h.push(op(0, Kind::Invoke));
+        h.push(op(0, Kind::Fail));
+        let c = availability_check(&h, Availability::Total);
+        assert!(!c.valid && c.anomalies.len() == 1, "{c:?}");
+        assert!(availability_check(&h, Availability::Fraction(0.5)).valid);
+    }
+
+    #[test]
+    fn ill_formed_and_foreign_ops_are_invalid() {
+        let mut h = History::default();
+        h.push(op(0, Kind::Ok));
+        assert!(!well_formed(&h, WorkloadKind::LinKv).valid);
+        let mut h = History::default();
+        h.push(op(0, Kind::Invoke));
+        assert!(well_formed(&h, WorkloadKind::LinKv).valid);
+        assert!(!well_formed(&h, WorkloadKind::TxnListAppend).valid);
+    }
+}

@@ -1,0 +1,222 @@
+//! The `raft-kv test` command line, with Maelstrom's flag names.
+//!
+//! Defaults follow Maelstrom where we know them (`--time-limit 10`, `--rate 5`,
+//! `--latency 0`, `--nemesis-interval 10`, one node). `--concurrency` defaults to
+//! `2n` (two workers per node) so a default run keeps every node busy.
+
+use crate::sim::Latency;
+use crate::workload::WorkloadKind;
+use std::path::PathBuf;
+
+/// Flags of `raft-kv test`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TestArgs {
+    /// Workload: lin-kv, txn-list-append or lww-kv.
+    #[arg(short = 'w', long, value_parser = parse_workload)]
+    pub workload: WorkloadKind,
+    /// Node binary to run (default: this raft-kv executable).
+    #[arg(long)]
+    pub bin: Option<PathBuf>,
+    /// How many node processes to run (ids n1..nN).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub node_count: u64,
+    /// How long clients issue operations, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub time_limit: f64,
+    /// Target operations per second over all clients (0: as fast as clients free up).
+    #[arg(long, default_value_t = 5.0)]
+    pub rate: f64,
+    /// Concurrent clients: a number, or `Nn` for N × node count.
+    #[arg(long, default_value = "2n", value_parser = parse_concurrency)]
+    pub concurrency: Concurrency,
+    /// Mean network latency in ms, for every message.
+    #[arg(long, default_value_t = 0.0)]
+    pub latency: f64,
+    /// Latency distribution: constant, uniform or exponential.
+    #[arg(long, default_value = "constant", value_parser = ["constant", "uniform", "exponential"])]
+    pub latency_dist: String,
+    /// Faults to inject: none or partition.
+    #[arg(long, default_value = "none", value_parser = ["none", "partition"])]
+    pub nemesis: String,
+    /// Seconds between a partition starting and healing (and between heal and the next).
+    #[arg(long, default_value_t = 10.0)]
+    pub nemesis_interval: f64,
+    /// txn-list-append: keys active at once (lin-kv/lww-kv: default 2 × node count).
+    #[arg(long)]
+    pub key_count: Option<usize>,
+    /// txn-list-append: most micro-operations per transaction.
+    #[arg(long)]
+    pub max_txn_length: Option<usize>,
+    /// txn-list-append: appends per key before the key is retired.
+    #[arg(long)]
+    pub max_writes_per_key: Option<usize>,
+    /// Required availability: `total` (every operation ok) or a fraction such as 0.9.
+    #[arg(long, value_parser = parse_availability)]
+    pub availability: Option<Availability>,
+    /// Consistency models to check (accepted and recorded; the checkers pick their model).
+    #[arg(long, value_delimiter = ',')]
+    pub consistency_models: Vec<String>,
+    /// Seed for clients, latency and partitions (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Directory to store runs in.
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    /// No progress line while running.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Arguments passed to every node process (after `--`).
+    #[arg(last = true)]
+    pub node_args: Vec<String>,
+}
+
+/// `--concurrency`: a fixed number or a multiple of the node count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Concurrency {
+    /// Exactly this many clients.
+    Fixed(usize),
+    /// This many clients per node (`Nn`).
+    PerNode(usize),
+}
+
+impl Concurrency {
+    /// The number of clients for `nodes` nodes (at least 1).
+    pub fn resolve(self, nodes: usize) -> usize {
+        match self {
+            Concurrency::Fixed(n) => n.max(1),
+            Concurrency::PerNode(n) => (n * nodes).max(1),
+        }
+    }
+}
+
+/// `--availability`: what fraction of operations must succeed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Availability {
+    /// Every operation must be ok.
+    Total,
+    /// At least this fraction of completed operations must be ok.
+    Fraction(f64),
+}
+
+impl Availability {
+    /// The required ok fraction.
+    pub fn required(self) -> f64 {
+        match self {
+            Availability::Total => 1.0,
+            Availability::Fraction(f) => f,
+        }
+    }
+}
+
+impl TestArgs {
+    /// The latency model of `--latency` / `--latency-dist`.
+    pub fn latency_model(&self) -> Result<Latency, String> {
+        if !(self.latency.is_finite() && self.latency >= 0.0) {
+            return Err(format!(
+                "--latency must be a non-negative number of ms, not {}",
+                self.latency
+            ));
+        }
+        Latency::from_flags(self.latency, &self.latency_dist)
+    }
+
+    /// Checks values clap cannot check on its own.
+    pub fn validate(&self) -> Result<(), String> {
+        self.latency_model()?;
+        if !(self.time_limit.is_finite() && self.time_limit > 0.0) {
+            return Err(format!(
+                "--time-limit must be a positive number of seconds, not {}",
+                self.time_limit
+            ));
+        }
+        if !(self.rate.is_finite() && self.rate >= 0.0) {
+            return Err(format!("--rate must be >= 0, not {}", self.rate));
+        }
+        if !(self.nemesis_interval.is_finite() && self.nemesis_interval > 0.0) {
+            return Err(format!(
+                "--nemesis-interval must be a positive number of seconds, not {}",
+                self.nemesis_interval
+            ));
+        }
+        for (name, v) in [
+            ("--key-count", self.key_count),
+            ("--max-txn-length", self.max_txn_length),
+            ("--max-writes-per-key", self.max_writes_per_key),
+        ] {
+            if v == Some(0) {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The node binary: `--bin`, or the running executable.
+    pub fn node_binary(&self) -> Result<PathBuf, String> {
+        match &self.bin {
+            Some(p) => Ok(p.clone()),
+            None => std::env::current_exe()
+                .map_err(|e| format!("cannot find the running executable for --bin: {e}")),
+        }
+    }
+}
+
+fn parse_workload(s: &str) -> Result<WorkloadKind, String> {
+    s.parse()
+}
+
+/// Parses `--concurrency`: `5` or `2n`.
+pub fn parse_concurrency(s: &str) -> Result<Concurrency, String> {
+    let bad = || format!("{s:?} is not a number of clients or Nn (N × node count)");
+    if let Some(n) = s.strip_suffix('n') {
+        let n: usize = if n.is_empty() {
+            1
+        } else {
+            n.parse().map_err(|_| bad())?
+        };
+        if n == 0 {
+            return Err(bad());
+        }
+        Ok(Concurrency::PerNode(n))
+    } else {
+        let n: usize = s.parse().map_err(|_| bad())?;
+        if n == 0 {
+            return Err(bad());
+        }
+        Ok(Concurrency::Fixed(n))
+    }
+}
+
+/// Parses `--availability`: `total` or a fraction in [0, 1].
+pub fn parse_availability(s: &str) -> Result<Availability, String> {
+    if s == "total" {
+        return Ok(Availability::Total);
+    }
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(Availability::Fraction(f)),
+        _ => Err(format!(
+            "{s:?} is not an availability: expected total or a fraction in [0, 1]"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_forms() {
+        assert_eq!(parse_concurrency("4"), Ok(Concurrency::Fixed(4)));
+        assert_eq!(parse_concurrency("2n"), Ok(Concurrency::PerNode(2)));
+        assert_eq!(parse_concurrency("n"), Ok(Concurrency::PerNode(1)));
+        assert!(parse_concurrency("0").is_err());
+        assert!(parse_concurrency("xn").is_err());
+        assert_eq!(Concurrency::PerNode(4).resolve(5), 20);
+    }
+
+    #[test]
+    fn availability_forms() {
+        assert_eq!(parse_availability("total"), Ok(Availability::Total));
+        assert_eq!(parse_availability("0.5"), Ok(Availability::Fraction(0.5)));
+        assert!(parse_availability("2").is_err());
+    }
+}
