@@ -19,11 +19,16 @@ pub enum PartitionKind {
 
 /// Picks a random partition of `nodes`; returns it with a label for reports.
 pub fn random_partition(nodes: &[String], rng: &mut StdRng) -> (Partition, String) {
-    let kinds = [
-        PartitionKind::IsolateOne,
-        PartitionKind::Halves,
-        PartitionKind::MajoritiesRing,
-    ];
+    // Below 3 nodes a ring cuts nothing and halves are an isolation.
+    let kinds: &[PartitionKind] = if nodes.len() < 3 {
+        &[PartitionKind::IsolateOne]
+    } else {
+        &[
+            PartitionKind::IsolateOne,
+            PartitionKind::Halves,
+            PartitionKind::MajoritiesRing,
+        ]
+    };
     let kind = kinds[rng.gen_range(0..kinds.len())];
     partition_of(kind, nodes, rng)
 }
@@ -46,7 +51,7 @@ pub fn partition_of(
             )
         }
         PartitionKind::Halves => {
-            let (minority, majority) = shuffled.split_at(n / 2);
+            let (minority, majority) = shuffled.split_at((n - 1) / 2);
             (
                 Partition::groups(&[minority.to_vec(), majority.to_vec()]),
                 format!("halves {} | {}", minority.join(","), majority.join(",")),
