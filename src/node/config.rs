@@ -34,6 +34,9 @@ pub enum Mutation {
     /// No PreVote or CheckQuorum, and the leader answers reads from its own state
     /// without confirming it still leads.
     StaleLeaderReads,
+    /// A transaction's reads are evaluated when the leader appends it, its appends
+    /// when it commits: the micro-ops no longer take effect at one point.
+    NonAtomicTxn,
 }
 
 impl Default for NodeConfig {

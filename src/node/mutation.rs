@@ -33,7 +33,19 @@ impl Node {
 
     /// ReplyBeforeCommit: answer from the current state when appending, and let
     /// nobody answer at apply time. Returns the command to append.
+    ///
+    /// NonAtomicTxn: fill a transaction's reads from the current state now; the
+    /// machine keeps them when the entry applies.
     pub(super) fn mutant_lead(&mut self, mut cmd: Command) -> Option<Command> {
+        if self.config.mutation == Mutation::NonAtomicTxn {
+            let c = self.cluster.as_mut()?;
+            if let (Payload::Txn { .. }, Payload::TxnOk { txn }) =
+                (&cmd.request, c.machine.clone().apply(&cmd.request))
+            {
+                cmd.request = Payload::Txn { txn };
+            }
+            return Some(cmd);
+        }
         if self.config.mutation != Mutation::ReplyBeforeCommit {
             return Some(cmd);
         }
