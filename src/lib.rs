@@ -1,5 +1,6 @@
 //! raft-kv: one replicated Raft log driving pluggable state machines, run as a Maelstrom node.
 
+pub mod bench;
 pub mod check;
 pub mod harness;
 pub mod machines;

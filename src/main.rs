@@ -24,6 +24,9 @@ enum Command {
     Sim(raft_kv::sim::cli::SimArgs),
     /// Run many simulation seeds and print a summary.
     Soak(raft_kv::sim::cli::SoakArgs),
+    /// Benchmark tables: latency against the hop bound, throughput, messages and
+    /// CPU per operation, on the simulator and on real processes.
+    Bench(raft_kv::bench::BenchArgs),
     /// Time the linearizability checker on a synthetic lin-kv history.
     BenchCheck {
         /// Operations in the history.
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         None => run_node(&cli.node),
         Some(Command::Node(args)) => run_node(args),
         Some(Command::Sim(args)) => raft_kv::sim::cli::sim_main(args),
+        Some(Command::Bench(args)) => raft_kv::bench::bench_main(args),
         Some(Command::Soak(args)) => raft_kv::sim::cli::soak_main(args),
         Some(Command::BenchCheck { ops, seed }) => {
             println!("{}", raft_kv::check::synthetic::benchmark(*ops, *seed));

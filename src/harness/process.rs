@@ -116,6 +116,15 @@ impl Nodes {
             .unwrap_or_default()
     }
 
+    /// CPU time (user + system) the node processes have used so far, in seconds,
+    /// from /proc (0 where it cannot be read, e.g. not on Linux).
+    pub fn cpu_seconds(&self) -> f64 {
+        self.procs
+            .iter()
+            .map(|p| proc_cpu_seconds(p.child.id()))
+            .sum()
+    }
+
     /// Closes every stdin, gives the nodes `grace` to exit, then kills the rest.
     /// Returns each node's id and exit status (`None`: it had to be killed).
     pub fn shutdown(&mut self, grace: Duration) -> Vec<(String, Option<ExitStatus>)> {
@@ -208,4 +217,25 @@ pub fn tail(path: &Path, n: usize) -> String {
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// utime + stime of a process from /proc/<pid>/stat, assuming 100 clock ticks a
+/// second (Linux's USER_HZ on every common platform).
+fn proc_cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14
+    // and 15 of the whole line, so 12 and 13 after the name.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
 }

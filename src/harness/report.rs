@@ -45,6 +45,8 @@ pub struct Results {
     pub errors: Vec<String>,
     pub partitions: Vec<PartitionSpan>,
     pub node_exits: Vec<NodeExit>,
+    /// CPU seconds (user + system) used by all node processes.
+    pub node_cpu_s: f64,
     pub settings: Settings,
 }
 
@@ -68,6 +70,7 @@ impl Results {
             errors: out.errors.clone(),
             partitions: out.partitions.clone(),
             node_exits: out.node_exits.clone(),
+            node_cpu_s: out.node_cpu_s,
             settings,
         }
     }

@@ -99,6 +99,8 @@ pub struct RunOutput {
     pub errors: Vec<String>,
     pub unexpected_replies: u64,
     pub node_exits: Vec<NodeExit>,
+    /// CPU seconds the node processes used.
+    pub node_cpu_s: f64,
 }
 
 enum Phase {
@@ -259,6 +261,7 @@ pub fn run(cfg: RunConfig) -> RunOutput {
     }
     lp.out.duration = now.saturating_sub(lp.t0);
     lp.out.net = lp.net.counters();
+    lp.out.node_cpu_s = lp.nodes.cpu_seconds();
     lp.out.node_exits = lp
         .nodes
         .shutdown(Duration::from_secs(2))

@@ -25,6 +25,9 @@ pub struct NetStats {
     pub client_messages: u64,
     /// Messages dropped by partitions or loss.
     pub dropped: u64,
+    /// Wall-clock nanoseconds spent inside the nodes' handlers (for CPU-per-op
+    /// benchmarks; not part of the deterministic transcript).
+    pub node_cpu_ns: u64,
 }
 
 /// A simulated cluster.
@@ -226,7 +229,9 @@ impl Cluster {
                 self.now = self.now.max(t);
                 let now = self.now;
                 if let Some(node) = self.nodes.get_mut(&id) {
+                    let started = std::time::Instant::now();
                     node.tick(now);
+                    self.stats.node_cpu_ns += started.elapsed().as_nanos() as u64;
                 }
                 self.after_node(&id);
             }
@@ -251,7 +256,9 @@ impl Cluster {
         let dest = msg.dest.clone();
         match self.nodes.get_mut(&dest) {
             Some(node) => {
+                let started = std::time::Instant::now();
                 node.handle(self.now, msg);
+                self.stats.node_cpu_ns += started.elapsed().as_nanos() as u64;
                 self.after_node(&dest);
             }
             None => self.to_clients.push((self.now, msg)),

@@ -1,0 +1,64 @@
+//! `raft-kv bench`: speed measured by commands that print numbers, never by timed
+//! assertions. Two drivers:
+//!
+//! - [`sim`]: the deterministic simulator. Latency is reported in units of the
+//!   one-way delay L and compared with the hop bound (4L when the client's node
+//!   leads, 5L through a follower); messages per operation and node CPU per
+//!   operation are measured too. Comparable across machines.
+//! - [`process`]: real node processes through `raft-kv test`, a ladder of rates.
+
+pub mod process;
+pub mod sim;
+
+use std::process::ExitCode;
+
+/// `raft-kv bench` flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Which driver: sim, process, or all.
+    #[arg(long, default_value = "all")]
+    pub driver: String,
+    /// Node counts for the load ladders.
+    #[arg(long, value_delimiter = ',', default_value = "3,5")]
+    pub nodes: Vec<usize>,
+    /// Target rates (ops/s) for the load ladders.
+    #[arg(long, value_delimiter = ',', default_value = "100,500,1000,2000")]
+    pub rates: Vec<f64>,
+    /// Seconds per process-driver run.
+    #[arg(long, default_value_t = 10.0)]
+    pub time_limit: f64,
+    /// Node binary for the process driver (default: this executable).
+    #[arg(long)]
+    pub bin: Option<std::path::PathBuf>,
+    /// Extra arguments for the node binary, after `--`.
+    #[arg(last = true)]
+    pub node_args: Vec<String>,
+}
+
+/// Runs the benchmark and prints its tables.
+pub fn bench_main(args: &BenchArgs) -> ExitCode {
+    let (sim, proc_) = match args.driver.as_str() {
+        "sim" => (true, false),
+        "process" => (false, true),
+        "all" => (true, true),
+        other => {
+            eprintln!("raft-kv bench: unknown driver {other:?}: expected sim, process or all");
+            return ExitCode::from(2);
+        }
+    };
+    if sim {
+        sim::low_load_table();
+        for &n in &args.nodes {
+            sim::load_ladder(n, &args.rates);
+        }
+    }
+    if proc_ {
+        for &n in &args.nodes {
+            if let Err(e) = process::ladder(args, n) {
+                eprintln!("raft-kv bench: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
