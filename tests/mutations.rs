@@ -57,6 +57,28 @@ fn stale_leader_reads_without_prevote_or_checkquorum_are_caught() {
     );
 }
 
+/// With CheckQuorum a deposed leader's stale window is shorter than an election
+/// timeout, so this bug needs denser load and partitions to show within a few seeds.
+fn dense(config: &mut SimConfig) {
+    config.nemesis_interval = Some(1.5);
+    config.rate = 400.0;
+    config.concurrency = 12;
+}
+
+#[test]
+fn read_index_without_leadership_confirmation_is_caught() {
+    let caught = seeds_to_catch(Mutation::ReadIndexSkipsConfirmation, dense);
+    assert!(
+        caught.is_some(),
+        "unconfirmed ReadIndex reads survived {MAX_SEEDS} seeds"
+    );
+}
+
+#[test]
+fn the_unmutated_node_passes_the_dense_configuration() {
+    assert_eq!(seeds_to_catch(Mutation::None, dense), None);
+}
+
 #[test]
 fn the_unmutated_node_passes_the_same_seeds() {
     // The control: the same configurations without a mutation are valid, so the

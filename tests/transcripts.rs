@@ -298,3 +298,56 @@ fn same_seed_gives_the_same_transcript() {
     assert_eq!(run(3), run(3));
     assert_ne!(run(3), run(4), "different seeds should differ somewhere");
 }
+
+#[test]
+fn read_index_waits_for_own_term_commit_and_one_heartbeat_round() {
+    let mut c = cluster(7);
+    // Stop the moment a leader exists, before its no-op can have committed.
+    let mut leader = None;
+    for _ in 0..10_000 {
+        c.run_for(MS);
+        if let Some(l) = c.leader() {
+            leader = Some(l);
+            break;
+        }
+    }
+    let leader = leader.expect("a leader within 10 s");
+    c.record_transcript();
+    let read = c.client_send("c1", &leader, Payload::Read { key: json!("k") });
+    let read2 = c.client_send("c2", &leader, Payload::Read { key: json!("k") });
+    c.run_for(60 * MS);
+    let msgs = c.take_client_messages();
+    for id in [read, read2] {
+        match replies_to(&msgs, id)[..] {
+            [Payload::Error { code, .. }] => assert_eq!(*code, ErrorCode::KeyDoesNotExist),
+            ref other => panic!("read {id}: {other:?}"),
+        }
+    }
+    let t = c.transcript();
+    let noop_acked = t
+        .iter()
+        .position(|l| l.contains("append_entries_res") && l.contains(r#""index":1"#))
+        .unwrap();
+    let round = t
+        .iter()
+        .position(|l| l.contains(r#""read_round":1"#))
+        .expect("a confirmation round");
+    assert!(
+        noop_acked < round,
+        "a new leader must commit its no-op before serving reads"
+    );
+    let rounds = t
+        .iter()
+        .filter(|l| l.contains(r#""type":"append_entries""#) && l.contains("read_round"))
+        .count();
+    assert_eq!(
+        rounds, 2,
+        "both reads share one round (one heartbeat per follower)"
+    );
+    assert!(
+        !t.iter()
+            .any(|l| l.contains(r#""request":{"key":"k","type":"read""#)),
+        "reads write no log entry"
+    );
+    insta::assert_snapshot!(c.transcript().join("\n"));
+}

@@ -28,6 +28,9 @@ pub trait StateMachine {
 
     /// True when the request changes nothing (it can be served without a log write).
     fn is_read_only(&self, request: &Payload) -> bool;
+
+    /// Answers a read-only request from the applied state, changing nothing.
+    fn query(&self, request: &Payload) -> Payload;
 }
 
 /// The machine chosen at start-up with `--machine`.

@@ -37,6 +37,9 @@ pub enum Mutation {
     /// A transaction's reads are evaluated when the leader appends it, its appends
     /// when it commits: the micro-ops no longer take effect at one point.
     NonAtomicTxn,
+    /// The leader answers ReadIndex reads without the heartbeat round that
+    /// confirms it still leads.
+    ReadIndexSkipsConfirmation,
 }
 
 impl Default for NodeConfig {

@@ -16,6 +16,7 @@ mod config;
 #[cfg(feature = "mutations")]
 mod mutation;
 mod pending;
+mod reads;
 
 pub use command::{AppliedRequests, Command};
 #[cfg(feature = "mutations")]
@@ -51,6 +52,11 @@ struct Cluster {
     pending: BTreeMap<u64, Pending>,
     next_seq: u64,
     last_role: (Role, u64, Option<String>),
+    /// Index of the last entry applied to the machine.
+    applied_index: u64,
+    /// ReadIndex reads this leader is answering, by context.
+    read_waiters: BTreeMap<u64, reads::ReadWaiter>,
+    next_read_ctx: u64,
 }
 
 impl Node {
@@ -245,6 +251,10 @@ impl Node {
             raft_config.pre_vote = false;
             raft_config.check_quorum = false;
         }
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::ReadIndexSkipsConfirmation {
+            raft_config.skip_read_confirmation = true;
+        }
         match Raft::new(node_id.clone(), &node_ids, raft_config, seed, now) {
             Ok(raft) => {
                 let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
@@ -256,6 +266,9 @@ impl Node {
                     pending: BTreeMap::new(),
                     next_seq: 0,
                     last_role,
+                    applied_index: 0,
+                    read_waiters: BTreeMap::new(),
+                    next_read_ctx: 0,
                 });
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",
@@ -332,25 +345,32 @@ impl Node {
         };
         p.handed = true;
         p.sent_to = Some(leader.clone());
+        let (client, client_msg_id, request) =
+            (p.client.clone(), p.client_msg_id, p.request.clone());
+        if c.machine.is_read_only(&request) {
+            // A read changes nothing, so once handed over it needs no tracking: if
+            // it is lost the client times out, which for a read is a failure.
+            c.pending.remove(&seq);
+        }
         let id = RequestId {
             node: c.id.clone(),
             seq,
         };
         if leader == c.id {
-            let cmd = Command {
+            let reply_from = c.id.clone();
+            self.lead(Command {
                 id,
-                client: p.client.clone(),
-                client_msg_id: p.client_msg_id,
-                reply_from: c.id.clone(),
-                request: p.request.clone(),
-            };
-            self.lead(cmd);
+                client,
+                client_msg_id,
+                reply_from,
+                request,
+            });
         } else {
             let fwd = Forward {
                 id,
-                client: p.client.clone(),
-                client_msg_id: p.client_msg_id,
-                request: Box::new(p.request.clone()),
+                client,
+                client_msg_id,
+                request: Box::new(request),
             };
             let from = c.id.clone();
             self.send(from, leader, None, Payload::Forward(fwd));
@@ -364,9 +384,17 @@ impl Node {
             Some(cmd) => cmd,
             None => return,
         };
-        if let Some(c) = self.cluster.as_mut() {
-            propose(&mut c.raft, &cmd);
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        if c.machine.is_read_only(&cmd.request) {
+            // Reads need no log entry (unless a mutation already answered it).
+            if !cmd.reply_from.is_empty() {
+                self.lead_read(cmd);
+            }
+            return;
         }
+        propose(&mut c.raft, &cmd);
     }
 
     fn on_forward(&mut self, src: String, f: Forward) {
@@ -438,6 +466,7 @@ impl Node {
             }
         }
         self.apply_committed();
+        self.serve_reads();
         self.flush_raft();
     }
 
@@ -447,6 +476,7 @@ impl Node {
         };
         let mut replies = Vec::new();
         for (index, entry) in c.raft.take_committed() {
+            c.applied_index = index;
             let Some(data) = entry.data else { continue };
             let cmd: Command = match serde_json::from_value(data) {
                 Ok(cmd) => cmd,

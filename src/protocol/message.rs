@@ -351,6 +351,7 @@ mod tests {
                 },
             ],
             leader_commit: 1,
+            read_round: None,
         };
         let m = Message {
             src: "n1".into(),

@@ -22,6 +22,9 @@ pub struct Config {
     /// Leaders step down without a majority, and followers in contact with a leader
     /// refuse votes (Ongaro §6.2, §9.6).
     pub check_quorum: bool,
+    /// Mutation (tests only): answer ReadIndex reads without confirming leadership.
+    #[cfg(feature = "mutations")]
+    pub skip_read_confirmation: bool,
 }
 
 impl Default for Config {
@@ -34,6 +37,8 @@ impl Default for Config {
             max_inflight: 64,
             pre_vote: true,
             check_quorum: true,
+            #[cfg(feature = "mutations")]
+            skip_read_confirmation: false,
         }
     }
 }

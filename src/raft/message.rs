@@ -45,6 +45,9 @@ pub struct AppendEntries {
     pub prev_log_term: u64,
     pub entries: Vec<Entry>,
     pub leader_commit: u64,
+    /// A ReadIndex confirmation round this message belongs to; echoed in the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_round: Option<u64>,
 }
 
 /// The answer to [`AppendEntries`].
@@ -65,6 +68,9 @@ pub struct AppendEntriesRes {
     /// On rejection: the term of the follower's entry at `prev_log_index`, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict_term: Option<u64>,
+    /// Echo of the request's `read_round`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_round: Option<u64>,
 }
 
 /// Every message of the Raft core.

@@ -17,6 +17,7 @@ mod election;
 mod log;
 mod message;
 mod progress;
+mod read;
 mod replication;
 
 pub use config::Config;
@@ -72,6 +73,8 @@ pub struct Raft {
     check_quorum_deadline: u64,
 
     outbox: Vec<(NodeId, Message)>,
+    /// ReadIndex reads (leader only).
+    reads: read::ReadState,
     /// The latest time seen by `new`, `tick` or `step`.
     now: u64,
 }
@@ -111,6 +114,7 @@ impl Raft {
             heartbeat_deadline: 0,
             check_quorum_deadline: 0,
             outbox: Vec::new(),
+            reads: read::ReadState::default(),
             now,
         };
         raft.reset_election_deadline(now);
@@ -199,6 +203,7 @@ impl Raft {
                 if now >= self.heartbeat_deadline {
                     self.heartbeat_deadline = now + self.config.heartbeat_interval;
                     self.broadcast_heartbeat(now);
+                    self.send_read_heartbeats();
                 }
             }
             _ => {
@@ -245,6 +250,7 @@ impl Raft {
                         index: 0,
                         conflict_index: None,
                         conflict_term: None,
+                        read_round: None,
                     }),
                 ),
                 Message::RequestVote(rv) if rv.pre_vote => self.send(
@@ -327,6 +333,7 @@ impl Raft {
         }
         self.progress.clear();
         self.votes.clear();
+        self.abandon_reads();
         self.reset_election_deadline(now);
     }
 

@@ -51,6 +51,7 @@ impl Raft {
                         prev_log_term: self.log.term(prev).unwrap_or(0),
                         entries: Vec::new(),
                         leader_commit: self.commit_index,
+                        read_round: None,
                     };
                     self.send(&peer, Message::AppendEntries(hb));
                 }
@@ -94,6 +95,7 @@ impl Raft {
             prev_log_term: prev_term,
             entries,
             leader_commit: self.commit_index,
+            read_round: None,
         };
         self.send(peer, Message::AppendEntries(ae));
         if let Some(pr) = self.progress.get_mut(peer) {
@@ -130,6 +132,7 @@ impl Raft {
                     index: last_new_index,
                     conflict_index: None,
                     conflict_term: None,
+                    read_round: ae.read_round,
                 }
             }
             AppendOutcome::TooShort { last_index } => AppendEntriesRes {
@@ -138,6 +141,7 @@ impl Raft {
                 index: ae.prev_log_index,
                 conflict_index: Some(last_index + 1),
                 conflict_term: None,
+                read_round: ae.read_round,
             },
             AppendOutcome::TermMismatch {
                 conflict_term,
@@ -148,6 +152,7 @@ impl Raft {
                 index: ae.prev_log_index,
                 conflict_index: Some(first_index_of_term),
                 conflict_term: Some(conflict_term),
+                read_round: ae.read_round,
             },
         };
         self.send(from, Message::AppendEntriesRes(res));
@@ -162,6 +167,13 @@ impl Raft {
             return;
         };
         pr.recent_active = true;
+        if let Some(round) = r.read_round {
+            // Any answer in our term proves we still led when the round began.
+            self.on_read_ack(from, round);
+        }
+        let Some(pr) = self.progress.get_mut(from) else {
+            return;
+        };
         if r.success {
             if pr.on_success(r.index, now) {
                 self.maybe_commit();
@@ -192,6 +204,7 @@ impl Raft {
         // replicas; earlier ones are committed with them (the Figure 8 scenario).
         if n > self.commit_index && self.log.term(n) == Some(self.term) {
             self.commit_index = n;
+            self.maybe_start_read_round();
         }
     }
 }

@@ -37,15 +37,7 @@ impl StateMachine for KvMachine {
 
     fn apply(&mut self, request: &Payload) -> Payload {
         match request {
-            Payload::Read { key } => match self.get(key) {
-                Some(value) => Payload::ReadOk {
-                    value: value.clone(),
-                },
-                None => Payload::error(
-                    ErrorCode::KeyDoesNotExist,
-                    format!("key {key} does not exist"),
-                ),
-            },
+            Payload::Read { .. } => self.query(request),
             Payload::Write { key, value } => {
                 self.map.insert(key_of(key), value.clone());
                 Payload::WriteOk
@@ -82,6 +74,21 @@ impl StateMachine for KvMachine {
 
     fn is_read_only(&self, request: &Payload) -> bool {
         matches!(request, Payload::Read { .. })
+    }
+
+    fn query(&self, request: &Payload) -> Payload {
+        match request {
+            Payload::Read { key } => match self.get(key) {
+                Some(value) => Payload::ReadOk {
+                    value: value.clone(),
+                },
+                None => Payload::error(
+                    ErrorCode::KeyDoesNotExist,
+                    format!("key {key} does not exist"),
+                ),
+            },
+            _ => Payload::error(ErrorCode::NotSupported, "only reads can be queried"),
+        }
     }
 }
 

@@ -26,4 +26,11 @@ impl StateMachine for LwwMachine {
     fn is_read_only(&self, _request: &Payload) -> bool {
         false
     }
+
+    fn query(&self, _request: &Payload) -> Payload {
+        Payload::error(
+            ErrorCode::NotSupported,
+            "the lww machine is not implemented yet",
+        )
+    }
 }

@@ -109,6 +109,36 @@ impl StateMachine for TxnMachine {
         Payload::TxnOk { txn: out }
     }
 
+    fn query(&self, request: &Payload) -> Payload {
+        if !self.is_read_only(request) {
+            return Payload::error(
+                ErrorCode::NotSupported,
+                "only read-only transactions can be queried",
+            );
+        }
+        let Payload::Txn { txn } = request else {
+            return Payload::error(
+                ErrorCode::NotSupported,
+                "the txn machine serves txn requests",
+            );
+        };
+        let out = txn
+            .iter()
+            .map(|mop| match parse(mop) {
+                Ok(MicroOp::Read { key, .. }) => {
+                    json!([
+                        "r",
+                        key,
+                        self.list(key)
+                            .map_or(Value::Null, |l| Value::Array(l.clone()))
+                    ])
+                }
+                _ => mop.clone(),
+            })
+            .collect();
+        Payload::TxnOk { txn: out }
+    }
+
     fn is_read_only(&self, request: &Payload) -> bool {
         match request {
             Payload::Txn { txn } => txn
