@@ -53,6 +53,13 @@ struct NodeArgs {
     /// Heartbeat interval in ms; must be at most half the election timeout.
     #[arg(long, default_value_t = 100)]
     heartbeat_ms: u64,
+    /// Unacknowledged AppendEntries allowed per follower (flow control; a small
+    /// window makes entries batch under load).
+    #[arg(long, default_value_t = 2)]
+    max_inflight: usize,
+    /// Under load, send forwards to the leader at most this often (µs), batched.
+    #[arg(long, default_value_t = 1000)]
+    forward_linger_us: u64,
     /// Retry a request not yet applied with the current leader after this many ms.
     #[arg(long, default_value_t = 1000)]
     retry_ms: u64,
@@ -69,6 +76,7 @@ impl NodeArgs {
         let raft = raft::Config {
             election_timeout: self.election_timeout_ms * 1000,
             heartbeat_interval: self.heartbeat_ms * 1000,
+            max_inflight: self.max_inflight,
             ..raft::Config::default()
         };
         raft.validate()?;
@@ -77,6 +85,7 @@ impl NodeArgs {
             machine: self.machine,
             retry_interval: self.retry_ms * 1000,
             unavailable_timeout: self.unavailable_ms * 1000,
+            forward_linger: self.forward_linger_us,
             ..NodeConfig::default()
         })
     }

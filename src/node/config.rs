@@ -15,6 +15,9 @@ pub struct NodeConfig {
     pub unavailable_timeout: u64,
     /// Forget a request (without replying) after this long; its client gave up.
     pub request_expiry: u64,
+    /// Under load, forwards to the leader are sent at most this often, batched;
+    /// after a quiet spell one goes at once (so low-load latency is unchanged).
+    pub forward_linger: u64,
     /// A deliberate bug, for checker tests only.
     #[cfg(feature = "mutations")]
     pub mutation: Mutation,
@@ -50,6 +53,7 @@ impl Default for NodeConfig {
             retry_interval: 1_000_000,
             unavailable_timeout: 1_000_000,
             request_expiry: 30_000_000,
+            forward_linger: 1_000,
             #[cfg(feature = "mutations")]
             mutation: Mutation::None,
         }

@@ -26,7 +26,7 @@ pub use pending::Pending;
 
 use crate::machines::{Machine, StateMachine};
 use crate::protocol::{
-    Body, DecodeError, ErrorCode, Forward, ForwardNack, Message, Payload, RequestId,
+    Body, DecodeError, ErrorCode, Forward, ForwardBatch, ForwardNack, Message, Payload, RequestId,
 };
 use crate::raft::{Raft, Role};
 use std::collections::BTreeMap;
@@ -57,6 +57,9 @@ struct Cluster {
     /// ReadIndex reads this leader is answering, by context.
     read_waiters: BTreeMap<u64, reads::ReadWaiter>,
     next_read_ctx: u64,
+    /// Forwards waiting to go out, by leader.
+    forward_queue: BTreeMap<String, Vec<Forward>>,
+    last_forward_at: Option<u64>,
 }
 
 impl Node {
@@ -106,6 +109,9 @@ impl Node {
     pub fn next_deadline(&self) -> Option<u64> {
         let c = self.cluster.as_ref()?;
         let mut t = c.raft.next_deadline();
+        if let (false, Some(last)) = (c.forward_queue.is_empty(), c.last_forward_at) {
+            t = t.min(last + self.config.forward_linger);
+        }
         for p in c.pending.values() {
             let due = if p.handed {
                 p.last_attempt + self.config.retry_interval
@@ -269,6 +275,8 @@ impl Node {
                     applied_index: 0,
                     read_waiters: BTreeMap::new(),
                     next_read_ctx: 0,
+                    forward_queue: BTreeMap::new(),
+                    last_forward_at: None,
                 });
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",
@@ -372,8 +380,7 @@ impl Node {
                 client_msg_id,
                 request: Box::new(request),
             };
-            let from = c.id.clone();
-            self.send(from, leader, None, Payload::Forward(fwd));
+            self.queue_forward(leader, fwd);
         }
     }
 
@@ -397,41 +404,78 @@ impl Node {
         propose(&mut c.raft, &cmd);
     }
 
-    fn on_forward(&mut self, src: String, f: Forward) {
+    fn on_forward(&mut self, src: String, batch: ForwardBatch) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        if c.raft.is_leader() {
-            let cmd = Command {
-                id: f.id,
-                client: f.client,
-                client_msg_id: f.client_msg_id,
-                reply_from: c.id.clone(),
-                request: *f.request,
-            };
-            self.lead(cmd);
-        } else {
+        if !c.raft.is_leader() {
             // Definitely not appended here: the origin may try elsewhere.
+            let ids = batch.requests.into_iter().map(|f| f.id).collect();
             let nack = ForwardNack {
-                id: f.id,
+                ids,
                 leader: c.raft.leader().map(str::to_owned),
             };
             let from = c.id.clone();
             self.send(from, src, None, Payload::ForwardNack(nack));
+            return;
+        }
+        let reply_from = c.id.clone();
+        for f in batch.requests {
+            let cmd = Command {
+                id: f.id,
+                client: f.client,
+                client_msg_id: f.client_msg_id,
+                reply_from: reply_from.clone(),
+                request: *f.request,
+            };
+            self.lead(cmd);
         }
     }
 
     fn on_forward_nack(&mut self, now: u64, n: ForwardNack) {
-        let Some(c) = self.cluster.as_ref() else {
+        for id in n.ids {
+            let Some(c) = self.cluster.as_ref() else {
+                return;
+            };
+            if id.node != c.id {
+                continue;
+            }
+            let Some(p) = c.pending.get(&id.seq) else {
+                continue;
+            };
+            let leader = c.raft.leader().map(str::to_owned);
+            if leader.is_some() && leader != p.sent_to {
+                self.route(now, id.seq);
+            }
+        }
+    }
+
+    /// Queues a forward; forwards to a leader go out together, at once after a
+    /// quiet spell, else at most once per `forward_linger` (batching under load).
+    fn queue_forward(&mut self, leader: String, fwd: Forward) {
+        if let Some(c) = self.cluster.as_mut() {
+            c.forward_queue.entry(leader).or_default().push(fwd);
+        }
+    }
+
+    fn flush_forwards(&mut self, now: u64) {
+        let linger = self.config.forward_linger;
+        let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        if n.id.node != c.id || !c.pending.contains_key(&n.id.seq) {
+        if c.forward_queue.is_empty() || c.last_forward_at.is_some_and(|t| now < t + linger) {
             return;
         }
-        let leader = c.raft.leader().map(str::to_owned);
-        let sent_to = c.pending.get(&n.id.seq).and_then(|p| p.sent_to.clone());
-        if leader.is_some() && leader != sent_to {
-            self.route(now, n.id.seq);
+        c.last_forward_at = Some(now);
+        let from = c.id.clone();
+        let queue = std::mem::take(&mut c.forward_queue);
+        for (leader, requests) in queue {
+            self.send(
+                from.clone(),
+                leader,
+                None,
+                Payload::Forward(ForwardBatch { requests }),
+            );
         }
     }
 
@@ -467,6 +511,7 @@ impl Node {
         }
         self.apply_committed();
         self.serve_reads();
+        self.flush_forwards(now);
         self.flush_raft();
     }
 

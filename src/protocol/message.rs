@@ -42,10 +42,16 @@ pub struct Forward {
     pub request: Box<Payload>,
 }
 
-/// A leader-to-be said it is not the leader: the forward was not appended.
+/// Client requests a node hands to the leader in one message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForwardBatch {
+    pub requests: Vec<Forward>,
+}
+
+/// The receiver of a forward is not the leader: none of `ids` was appended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ForwardNack {
-    pub id: RequestId,
+    pub ids: Vec<RequestId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<String>,
 }
@@ -92,7 +98,7 @@ pub enum Payload {
     RequestVoteRes(raft::RequestVoteRes),
     AppendEntries(raft::AppendEntries),
     AppendEntriesRes(raft::AppendEntriesRes),
-    Forward(Forward),
+    Forward(ForwardBatch),
     ForwardNack(ForwardNack),
 }
 

@@ -5,5 +5,5 @@ mod message;
 
 pub use error::ErrorCode;
 pub use message::{
-    Body, DecodeError, Forward, ForwardNack, KNOWN_TYPES, Message, Payload, RequestId,
+    Body, DecodeError, Forward, ForwardBatch, ForwardNack, KNOWN_TYPES, Message, Payload, RequestId,
 };

@@ -15,7 +15,10 @@ pub struct Config {
     pub max_entries_per_message: usize,
     /// Most bytes of entry data in one AppendEntries (the first entry always goes).
     pub max_bytes_per_message: usize,
-    /// Most unacknowledged AppendEntries per follower while streaming.
+    /// Most unacknowledged AppendEntries per follower while streaming. Small on
+    /// purpose: entries proposed while the window is full wait and go out together
+    /// (batching under load), and a slow or cut-off follower costs the leader at
+    /// most this many messages' worth of buffering.
     pub max_inflight: usize,
     /// Run a PreVote round before a real election (Ongaro §9.6).
     pub pre_vote: bool,
@@ -34,7 +37,7 @@ impl Default for Config {
             heartbeat_interval: 100_000,
             max_entries_per_message: 256,
             max_bytes_per_message: 64 * 1024,
-            max_inflight: 64,
+            max_inflight: 2,
             pre_vote: true,
             check_quorum: true,
             #[cfg(feature = "mutations")]

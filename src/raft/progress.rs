@@ -30,6 +30,8 @@ pub struct Progress {
     pub recent_active: bool,
     /// Time of the last acknowledgement that advanced `match_index`.
     pub last_progress: u64,
+    /// Time the last AppendEntries went to this follower (it doubles as a heartbeat).
+    pub last_sent: Option<u64>,
 }
 
 impl Progress {
@@ -43,6 +45,7 @@ impl Progress {
             inflight: VecDeque::new(),
             recent_active: true,
             last_progress: now,
+            last_sent: None,
         }
     }
 
@@ -104,6 +107,7 @@ impl Progress {
 
     /// Records an AppendEntries carrying entries up to `last` was sent.
     pub fn on_sent(&mut self, last: u64, entries: usize, now: u64) {
+        self.last_sent = Some(now);
         match self.state {
             ProgressState::Probe => self.probe_sent = true,
             ProgressState::Replicate if entries > 0 => {

@@ -40,6 +40,12 @@ impl Raft {
                     pr.become_probe(next);
                     self.send_append(&peer, true);
                 }
+                // Appends flowing within the last interval already served as
+                // heartbeats.
+                ProgressState::Replicate
+                    if pr.last_sent.is_some_and(|t| {
+                        now.saturating_sub(t) < self.config.heartbeat_interval
+                    }) => {}
                 ProgressState::Replicate => {
                     // prev = match_index is known to match, so this never causes a
                     // rejection even while newer appends are still in flight.
@@ -54,6 +60,9 @@ impl Raft {
                         read_round: None,
                     };
                     self.send(&peer, Message::AppendEntries(hb));
+                    if let Some(pr) = self.progress.get_mut(&peer) {
+                        pr.last_sent = Some(now);
+                    }
                 }
             }
         }
