@@ -63,8 +63,9 @@ struct NodeArgs {
     /// Retry a request not yet applied with the current leader after this many ms.
     #[arg(long, default_value_t = 1000)]
     retry_ms: u64,
-    /// Answer error 11 for a request no leader could take within this many ms.
-    #[arg(long, default_value_t = 1000)]
+    /// Answer error 11 for a request no leader could take within this many ms
+    /// (below Maelstrom's 1 s client timeout, so the client gets a definite answer).
+    #[arg(long, default_value_t = 500)]
     unavailable_ms: u64,
     /// Seed for election jitter (default: from the clock and process id).
     #[arg(long)]

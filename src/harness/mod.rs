@@ -51,7 +51,7 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
     let concurrency = args.concurrency.resolve(node_count);
     let timeout = (10 * latency.mean()).max(1_000_000);
     let seed = args.seed.unwrap_or_else(clock_seed);
-    let mut generator = GeneratorConfig::for_workload(args.workload, node_count);
+    let mut generator = GeneratorConfig::for_workload(args.workload, node_count, concurrency);
     if let Some(k) = args.key_count {
         generator.key_count = k;
     }

@@ -11,7 +11,8 @@ pub struct NodeConfig {
     /// Re-send a request not yet applied to the current leader after this long.
     /// Safe because application is at most once per request id.
     pub retry_interval: u64,
-    /// A request never handed to any leader gets error 11 after this long.
+    /// A request never handed to any leader gets error 11 after this long; below
+    /// the client's timeout (1 s in Maelstrom) so the client hears a definite no.
     pub unavailable_timeout: u64,
     /// Forget a request (without replying) after this long; its client gave up.
     pub request_expiry: u64,
@@ -51,7 +52,7 @@ impl Default for NodeConfig {
             raft: raft::Config::default(),
             machine: MachineKind::Kv,
             retry_interval: 1_000_000,
-            unavailable_timeout: 1_000_000,
+            unavailable_timeout: 500_000,
             request_expiry: 30_000_000,
             forward_linger: 1_000,
             #[cfg(feature = "mutations")]

@@ -134,6 +134,7 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let generator = Generator::new(GeneratorConfig::for_workload(
         config.workload,
         config.node_count,
+        config.concurrency,
     ));
     let client_config = ClientConfig {
         concurrency: config.concurrency,

@@ -64,8 +64,13 @@ pub struct GeneratorConfig {
 }
 
 impl GeneratorConfig {
-    /// Maelstrom-like defaults for `kind` on `nodes` nodes.
-    pub fn for_workload(kind: WorkloadKind, nodes: usize) -> GeneratorConfig {
+    /// Maelstrom-like defaults for `kind` on `nodes` nodes with `concurrency`
+    /// clients. Single-key workloads keep about 2 × nodes keys active, and more
+    /// when there are many clients, so that no key sees more than about 2 × nodes
+    /// concurrent operations (as Maelstrom's per-key thread groups ensure); that
+    /// keeps histories checkable.
+    pub fn for_workload(kind: WorkloadKind, nodes: usize, concurrency: usize) -> GeneratorConfig {
+        let per_key = 2 * nodes.max(1);
         match kind {
             WorkloadKind::TxnListAppend => GeneratorConfig {
                 kind,
@@ -76,7 +81,7 @@ impl GeneratorConfig {
             },
             _ => GeneratorConfig {
                 kind,
-                key_count: 2 * nodes.max(1),
+                key_count: per_key.max(concurrency.div_ceil(per_key)),
                 ops_per_key: 100,
                 max_txn_length: 4,
                 max_writes_per_key: 16,
@@ -214,7 +219,7 @@ mod tests {
         let mut g = Generator::new(GeneratorConfig {
             ops_per_key: 3,
             key_count: 2,
-            ..GeneratorConfig::for_workload(WorkloadKind::LinKv, 1)
+            ..GeneratorConfig::for_workload(WorkloadKind::LinKv, 1, 2)
         });
         let mut rng = StdRng::seed_from_u64(1);
         let keys: Vec<u64> = (0..12)
@@ -230,10 +235,27 @@ mod tests {
     }
 
     #[test]
+    fn many_clients_spread_over_more_keys() {
+        // 150 clients on 3 nodes: no key should see more than ~2n = 6 of them.
+        let c = GeneratorConfig::for_workload(WorkloadKind::LinKv, 3, 150);
+        assert!(
+            150 / c.key_count <= 6,
+            "{} keys for 150 clients",
+            c.key_count
+        );
+        assert_eq!(
+            GeneratorConfig::for_workload(WorkloadKind::LinKv, 3, 6).key_count,
+            6,
+            "2n keys by default"
+        );
+    }
+
+    #[test]
     fn txn_appends_are_unique_per_key() {
         let mut g = Generator::new(GeneratorConfig::for_workload(
             WorkloadKind::TxnListAppend,
             3,
+            6,
         ));
         let mut rng = StdRng::seed_from_u64(2);
         let mut seen = std::collections::HashSet::new();
