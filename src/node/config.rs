@@ -34,6 +34,9 @@ pub enum Mutation {
     /// No PreVote or CheckQuorum, and the leader answers reads from its own state
     /// without confirming it still leads.
     StaleLeaderReads,
+    /// lww: a locally answered write that finds no leader to hand its replication to
+    /// is discarded instead of buffered, so writes made during a partition are lost.
+    DropBufferedWrites,
 }
 
 impl Default for NodeConfig {
