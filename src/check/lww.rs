@@ -9,8 +9,8 @@
 //!   that result must be a value written to the key, and a key with an acknowledged
 //!   write must not be missing (an acknowledged write may be overwritten by another
 //!   write, but not vanish).
-//! - **Availability** is reported; with a requirement (`--availability total`)
-//!   every request must have been answered (see [`availability`]).
+//! - **Availability** is reported by [`super::availability`]; with `--availability
+//!   total` every request must have been answered.
 
 use super::Verdict;
 use super::history::{F, History, Kind};
@@ -169,54 +169,6 @@ fn convergence(writes: &BTreeMap<String, Writes>, final_reads: &[FinalRead]) -> 
             "{} keys read on {} nodes after the final heal",
             by_key.len(),
             nodes.len()
-        ),
-        anomalies,
-    }
-}
-
-/// True for a completion that answered the request: ok, or a definite answer about
-/// the data (error 20 key-does-not-exist or 22 precondition-failed on a cas), which
-/// a correct service must give and which says nothing about its availability.
-pub fn answered(op: &super::history::Op) -> bool {
-    match op.kind {
-        Kind::Ok => true,
-        Kind::Fail => op
-            .error
-            .as_deref()
-            .is_some_and(|e| e.starts_with("20:") || e.starts_with("22:")),
-        _ => false,
-    }
-}
-
-/// Availability: the fraction of completed requests that were [`answered`]. With
-/// `required` (1.0 for `--availability total`) it is valid only when the fraction
-/// reaches it; without, it is reported and always valid.
-pub fn availability(history: &History, required: Option<f64>) -> Verdict {
-    let done: Vec<_> = history
-        .ops
-        .iter()
-        .filter(|o| o.kind != Kind::Invoke)
-        .collect();
-    let answered_count = done.iter().filter(|o| answered(o)).count();
-    let fraction = if done.is_empty() {
-        1.0
-    } else {
-        answered_count as f64 / done.len() as f64
-    };
-    let valid = required.is_none_or(|r| fraction >= r);
-    let anomalies = done
-        .iter()
-        .filter(|o| !answered(o))
-        .take(if valid { 0 } else { 10 })
-        .map(|o| serde_json::to_string(o).unwrap_or_default())
-        .collect();
-    Verdict {
-        checker: "availability".into(),
-        valid,
-        summary: format!(
-            "{answered_count}/{} answered = {fraction:.4}{}",
-            done.len(),
-            required.map_or(String::new(), |r| format!(" (required {r})"))
         ),
         anomalies,
     }

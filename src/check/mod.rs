@@ -1,6 +1,7 @@
 //! Checkers for operation histories, and one entry point that picks the checkers
 //! for a workload so every driver (simulator, process harness) reports alike.
 
+pub mod availability;
 pub mod history;
 pub mod linearizability;
 pub mod list_append;

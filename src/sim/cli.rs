@@ -4,7 +4,7 @@
 use super::matrix::matrix_config;
 use super::network::Latency;
 use super::run::{SimConfig, SimOutcome, run};
-use crate::check::{Verdict, check_workload, lww};
+use crate::check::{Verdict, availability, check_workload, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
 use std::process::ExitCode;
@@ -171,7 +171,7 @@ pub fn run_checked(config: SimConfig) -> Checked {
     }
     // Reported for every workload (never invalid here: the simulator has no
     // `--availability` requirement), so runs compare side by side.
-    verdicts.push(lww::availability(&outcome.history, None));
+    verdicts.push(availability::check(&outcome.history, None));
     Checked {
         config,
         outcome,

@@ -84,17 +84,3 @@ fn divergent_missing_and_unanswered_final_reads_are_caught() {
     let invented = check(&h, &finals(&[FinalValue::of(&json!(7))]));
     assert!(!invented[1].valid, "7 was never written successfully");
 }
-
-#[test]
-fn availability_counts_data_answers_and_rejects_timeouts_when_required() {
-    let h = history();
-    // ok write, info write, cas 22: two of three answered.
-    let v = availability(&h, None);
-    assert!(v.valid && v.summary.starts_with("2/3"), "{v:?}");
-    let v = availability(&h, Some(1.0));
-    assert!(!v.valid && v.anomalies.len() == 1, "{v:?}");
-    let mut ok = History::default();
-    ok.push(op(0, Kind::Invoke, F::Write, json!(5), None));
-    ok.push(op(0, Kind::Ok, F::Write, json!(5), None));
-    assert!(availability(&ok, Some(1.0)).valid);
-}
