@@ -81,7 +81,13 @@ mod tests {
         h.push(op(2, Kind::Invoke, F::Cas, json!([5, 7]), None));
         h.push(op(2, Kind::Fail, F::Cas, json!([5, 7]), Some("22: no")));
         h.push(op(3, Kind::Invoke, F::Cas, json!([5, 7]), None));
-        h.push(op(3, Kind::Fail, F::Cas, json!([5, 7]), Some("11: no leader")));
+        h.push(op(
+            3,
+            Kind::Fail,
+            F::Cas,
+            json!([5, 7]),
+            Some("11: no leader"),
+        ));
         let v = check(&h, None);
         assert!(v.valid && v.summary.starts_with("2/4"), "{v:?}");
         let v = check(&h, Some(1.0));

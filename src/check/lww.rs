@@ -140,23 +140,26 @@ fn convergence(writes: &BTreeMap<String, Writes>, final_reads: &[FinalRead]) -> 
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        if results.iter().any(|r| matches!(r, FinalValue::NoAnswer(_))) {
+            anomalies.push(format!(
+                "key {key} was not readable everywhere: {}",
+                listing()
+            ));
+            continue;
+        }
         if results.len() != 1 {
             anomalies.push(format!("key {key} did not converge: {}", listing()));
             continue;
         }
         let w = writes.get(key);
         match reads[0].value {
-            FinalValue::NoAnswer(_) => {
-                anomalies.push(format!("key {key} was not readable: {}", listing()));
-            }
+            FinalValue::NoAnswer(_) => {}
             FinalValue::Missing if w.is_some_and(|w| w.acknowledged) => anomalies.push(format!(
                 "key {key} lost every acknowledged write: missing on every node"
             )),
             FinalValue::Missing => {}
             FinalValue::Value(ref v) if !w.is_some_and(|w| w.values.contains(v)) => {
-                anomalies.push(format!(
-                    "key {key} converged to {v}, which no client wrote"
-                ));
+                anomalies.push(format!("key {key} converged to {v}, which no client wrote"));
             }
             FinalValue::Value(_) => {}
         }

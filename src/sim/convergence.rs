@@ -22,6 +22,12 @@ pub fn quiet_period(config: &SimConfig) -> u64 {
         + 40 * config.latency.mean()
 }
 
+/// How long the final reads may take: they are the test's own probe, not client
+/// load, so they wait out even the long tail of an exponential latency.
+pub fn read_timeout(config: &SimConfig) -> u64 {
+    10 * config.client_timeout()
+}
+
 /// Every key a write or cas was invoked on, in the history's order of first use.
 pub fn written_keys(history: &History) -> Vec<Value> {
     let mut seen = BTreeSet::new();
@@ -49,7 +55,8 @@ pub fn final_reads(
     let mut asked: BTreeMap<u64, (String, Value)> = BTreeMap::new();
     for node in &nodes {
         for key in keys {
-            let msg_id = cluster.client_send(FINAL_CLIENT, node, Payload::Read { key: key.clone() });
+            let msg_id =
+                cluster.client_send(FINAL_CLIENT, node, Payload::Read { key: key.clone() });
             asked.insert(msg_id, (node.clone(), key.clone()));
         }
     }

@@ -223,7 +223,7 @@ pub fn run(config: &SimConfig) -> SimOutcome {
             &mut cluster,
             &keys,
             convergence::quiet_period(config),
-            config.client_timeout(),
+            convergence::read_timeout(config),
         );
         invariants.observe(&cluster);
         now = cluster.now();

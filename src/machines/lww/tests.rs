@@ -166,7 +166,11 @@ fn cas_compares_against_the_local_value() {
     m.apply(&write(json!("k"), json!(1), stamp(5, "n2")));
     let a = m.answer_locally(&cas(json!(3), json!(4)), "n1", 6).unwrap();
     assert_eq!((code(&a.reply), a.replicate), (Some(22), None));
-    assert_eq!(m.get(&json!("k")), Some(&json!(1)), "a failed cas changes nothing");
+    assert_eq!(
+        m.get(&json!("k")),
+        Some(&json!(1)),
+        "a failed cas changes nothing"
+    );
     let a = m.answer_locally(&cas(json!(1), json!(2)), "n1", 7).unwrap();
     assert_eq!(a.reply, Payload::CasOk);
     assert_eq!(
