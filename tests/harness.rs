@@ -326,3 +326,49 @@ fn node_that_never_answers_init_is_reported() {
         assert_eq!(e["status"], "killed", "{r:#}");
     }
 }
+
+#[test]
+fn lww_kv_five_nodes_with_partitions_is_totally_available_and_converges() {
+    let store = store("lww5");
+    let mut args = vec![
+        "-w",
+        "lww-kv",
+        "--node-count",
+        "5",
+        "--time-limit",
+        "4",
+        "--rate",
+        "50",
+        "--nemesis",
+        "partition",
+        "--nemesis-interval",
+        "1",
+        "--availability",
+        "total",
+        "--seed",
+        "7",
+    ];
+    args.extend(FAST);
+    let (out, dir) = run(&store, &args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+    let r = results(&dir);
+    assert_eq!(r["valid"], true, "{r:#}");
+    let node_args = r["settings"]["node_args"].as_array().unwrap();
+    assert_eq!(
+        node_args[node_args.len() - 2..],
+        ["--machine", "lww"],
+        "added"
+    );
+    let checks: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(checks.contains(&"lww convergence"), "{checks:?}");
+    assert!(checks.contains(&"availability"), "{checks:?}");
+    let finals = std::fs::read_to_string(dir.join("final-reads.jsonl")).expect("final reads");
+    assert!(finals.lines().count() >= 5, "{finals}");
+    assert!(!r["partitions"].as_array().unwrap().is_empty(), "{r:#}");
+}

@@ -1,9 +1,11 @@
 //! Checkers for operation histories, and one entry point that picks the checkers
 //! for a workload so every driver (simulator, process harness) reports alike.
 
+pub mod availability;
 pub mod history;
 pub mod linearizability;
 pub mod list_append;
+pub mod lww;
 pub mod register;
 pub mod synthetic;
 pub mod wgl;
@@ -33,7 +35,7 @@ pub fn check_workload(workload: WorkloadKind, history: &History) -> Vec<Verdict>
 
 /// The consistency checker of `workload`: linearizability for lin-kv, strict
 /// serializability (Elle-style) for txn-list-append; `None` for lww-kv, whose
-/// checks need the cluster's final state.
+/// checks need the cluster's final state: see [`lww::check`].
 pub fn consistency_check(workload: WorkloadKind, history: &History) -> Option<Verdict> {
     match workload {
         WorkloadKind::LinKv => {

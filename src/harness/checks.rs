@@ -1,11 +1,13 @@
 //! Which checkers judge a run, and the shape of their verdicts.
 //!
-//! [`checkers_for`] is the single place that picks checkers for a workload. For
-//! now it returns the always-run sanity checks; the TODO below is where the
-//! linearizability (lin-kv) and Elle list-append (txn-list-append) checkers plug in.
+//! [`checkers_for`] is the single place that picks the history checkers for a
+//! workload: the sanity checks, `--availability`, and the simulator's consistency
+//! checkers. lww-kv adds [`lww_outcomes`], which also needs the final reads.
 
 use super::cli::Availability;
-use crate::check::history::{F, History, Kind};
+use crate::check::Verdict;
+use crate::check::history::{F, History};
+use crate::check::lww::FinalRead;
 use crate::workload::WorkloadKind;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -30,28 +32,39 @@ pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) 
     if let Some(a) = availability {
         checkers.push(Box::new(move |h| availability_check(h, a)));
     }
-    // The same consistency checkers the simulator uses.
-    checkers.push(Box::new(move |h| {
-        match crate::check::consistency_check(workload, h) {
-            Some(v) => CheckOutcome {
-                name: v.checker,
-                valid: v.valid,
-                summary: v.summary,
-                anomalies: v
-                    .anomalies
-                    .into_iter()
-                    .map(serde_json::Value::String)
-                    .collect(),
-            },
-            None => CheckOutcome {
-                name: "consistency".into(),
-                valid: true,
-                summary: format!("{workload} has no history checker yet"),
-                anomalies: Vec::new(),
-            },
-        }
-    }));
+    // The same consistency checkers the simulator uses. lww-kv's need the final
+    // reads as well: see [`lww_outcomes`].
+    if workload != WorkloadKind::LwwKv {
+        checkers.push(Box::new(move |h| {
+            match crate::check::consistency_check(workload, h) {
+                Some(v) => from_verdict(v),
+                None => CheckOutcome {
+                    name: "consistency".into(),
+                    valid: true,
+                    summary: format!("{workload} has no history checker yet"),
+                    anomalies: Vec::new(),
+                },
+            }
+        }));
+    }
     checkers
+}
+
+/// lww-kv's checkers (reads return written values; convergence of the final reads).
+pub fn lww_outcomes(history: &History, final_reads: &[FinalRead]) -> Vec<CheckOutcome> {
+    crate::check::lww::check(history, final_reads)
+        .into_iter()
+        .map(from_verdict)
+        .collect()
+}
+
+fn from_verdict(v: Verdict) -> CheckOutcome {
+    CheckOutcome {
+        name: v.checker,
+        valid: v.valid,
+        summary: v.summary,
+        anomalies: v.anomalies.into_iter().map(Value::String).collect(),
+    }
 }
 
 /// Runs every checker.
@@ -98,43 +111,29 @@ pub fn well_formed(history: &History, workload: WorkloadKind) -> CheckOutcome {
     }
 }
 
-/// `--availability`: the fraction of ok completions is at least the requirement
-/// (`total`: no fail or info at all).
+/// `--availability`: the fraction of answered requests (ok, or a definite answer
+/// about the data: error 20 or 22; see [`crate::check::availability`]) is at least
+/// the requirement (`total`: every request answered).
 pub fn availability_check(history: &History, required: Availability) -> CheckOutcome {
-    let done: Vec<_> = history
-        .ops
-        .iter()
-        .filter(|o| o.kind != Kind::Invoke)
+    let mut outcome = from_verdict(crate::check::availability::check(
+        history,
+        Some(required.required()),
+    ));
+    outcome.anomalies = outcome
+        .anomalies
+        .into_iter()
+        .map(|a| match a {
+            Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            other => other,
+        })
         .collect();
-    let ok = done.iter().filter(|o| o.kind == Kind::Ok).count();
-    let fraction = if done.is_empty() {
-        1.0
-    } else {
-        ok as f64 / done.len() as f64
-    };
-    let need = required.required();
-    let valid = fraction >= need;
-    let anomalies = done
-        .iter()
-        .filter(|o| o.kind != Kind::Ok)
-        .take(if valid { 0 } else { 10 })
-        .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
-        .collect();
-    CheckOutcome {
-        name: "availability".into(),
-        valid,
-        summary: format!(
-            "{ok}/{} ok = {fraction:.3} (required {need:.3})",
-            done.len()
-        ),
-        anomalies,
-    }
+    outcome
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::history::Op;
+    use crate::check::history::{Kind, Op};
 
     fn op(process: u64, kind: Kind) -> Op {
         Op {

@@ -158,6 +158,23 @@ impl TestArgs {
                 .map_err(|e| format!("cannot find the running executable for --bin: {e}")),
         }
     }
+
+    /// The arguments for every node: those after `--`, plus `--machine` for the
+    /// workload when `bin` is this raft-kv and the user named no machine.
+    pub fn node_args_for(&self, bin: &std::path::Path) -> Vec<String> {
+        let mut args = self.node_args.clone();
+        let ours = std::env::current_exe()
+            .and_then(|me| Ok(me.canonicalize()? == bin.canonicalize()?))
+            .unwrap_or(false);
+        let named = args
+            .iter()
+            .any(|a| a == "--machine" || a.starts_with("--machine="));
+        if ours && !named {
+            args.push("--machine".into());
+            args.push(self.workload.machine().to_string());
+        }
+        args
+    }
 }
 
 fn parse_workload(s: &str) -> Result<WorkloadKind, String> {

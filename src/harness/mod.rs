@@ -20,10 +20,14 @@ pub mod runner;
 pub mod store;
 pub mod timeline;
 
-use crate::workload::{ClientConfig, GeneratorConfig};
+use crate::workload::{ClientConfig, GeneratorConfig, WorkloadKind};
 use cli::TestArgs;
 use std::path::Path;
 use std::process::ExitCode;
+
+/// lww-kv: real time without load between the final heal and the final reads (plus
+/// 20 mean latencies): a few election timeouts and retry intervals of our nodes.
+const FINAL_QUIET: u64 = 3_000_000;
 
 /// Exit status of a run whose analysis is invalid.
 pub const EXIT_INVALID: u8 = 1;
@@ -46,6 +50,7 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
     args.validate()?;
     let latency = args.latency_model()?;
     let bin = args.node_binary()?;
+    let node_args = args.node_args_for(&bin);
     let node_count = args.node_count as usize;
     let node_ids: Vec<String> = (1..=node_count).map(|i| format!("n{i}")).collect();
     let concurrency = args.concurrency.resolve(node_count);
@@ -66,7 +71,7 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
         command: std::env::args().collect(),
         workload: args.workload.to_string(),
         bin: bin.display().to_string(),
-        node_args: args.node_args.clone(),
+        node_args: node_args.clone(),
         node_count,
         concurrency,
         rate: args.rate,
@@ -93,7 +98,7 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
     );
     let cfg = runner::RunConfig {
         bin,
-        node_args: args.node_args.clone(),
+        node_args: node_args.clone(),
         node_ids: node_ids.clone(),
         log_dir: dir.join("node-logs"),
         latency,
@@ -109,10 +114,15 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
             .then_some((args.nemesis_interval * 1e6) as u64),
         seed,
         progress: progress::Mode::detect(args.no_progress),
+        final_reads_after: (args.workload == WorkloadKind::LwwKv)
+            .then_some(FINAL_QUIET + 20 * latency.mean()),
     };
     let out = runner::run(cfg);
     let checkers = checks::checkers_for(args.workload, args.availability);
-    let outcomes = checks::run_all(&checkers, &out.history);
+    let mut outcomes = checks::run_all(&checkers, &out.history);
+    if args.workload == WorkloadKind::LwwKv {
+        outcomes.extend(checks::lww_outcomes(&out.history, &out.final_reads));
+    }
     let results = report::Results::new(&out, outcomes, settings);
     write_artifacts(&dir, &out, &results)?;
     eprint!("{}", results.summary(&dir));
@@ -134,6 +144,14 @@ fn write_artifacts(
         .write_jsonl(&mut jsonl)
         .map_err(|e| format!("history: {e}"))?;
     std::fs::write(dir.join("history.jsonl"), jsonl).map_err(|e| format!("history.jsonl: {e}"))?;
+    if !out.final_reads.is_empty() {
+        let lines: Vec<String> = out
+            .final_reads
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap_or_default())
+            .collect();
+        write("final-reads.jsonl", lines.join("\n") + "\n")?;
+    }
     write(
         "latency.svg",
         plot::latency_svg(&out.history, &out.partitions, out.duration),

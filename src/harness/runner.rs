@@ -7,14 +7,16 @@ use super::partitions::{Schedule, Step};
 use super::process::{Event, Nodes};
 use super::progress::{Mode, Progress};
 use crate::check::history::History;
+use crate::check::lww::{FinalRead, FinalValue};
 use crate::protocol::{Body, Message, Payload};
+use crate::sim::convergence;
 use crate::sim::{Latency, Partition};
 use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
@@ -46,6 +48,9 @@ pub struct RunConfig {
     pub nemesis_interval: Option<u64>,
     pub seed: u64,
     pub progress: Mode,
+    /// lww-kv: after draining, wait this many µs without load, then read every
+    /// written key on every node (convergence). `None`: no final reads.
+    pub final_reads_after: Option<u64>,
 }
 
 /// A line a node wrote that breaks the protocol.
@@ -101,12 +106,28 @@ pub struct RunOutput {
     pub node_exits: Vec<NodeExit>,
     /// CPU seconds the node processes used.
     pub node_cpu_s: f64,
+    /// The final reads (lww-kv), in (node, key) order.
+    pub final_reads: Vec<FinalRead>,
 }
 
 enum Phase {
-    Init { deadline: u64 },
-    Running { end: u64 },
-    Draining { deadline: u64 },
+    Init {
+        deadline: u64,
+    },
+    Running {
+        end: u64,
+    },
+    Draining {
+        deadline: u64,
+    },
+    /// No load, network healed: let the nodes converge.
+    Quiet {
+        until: u64,
+    },
+    /// Final reads sent; waiting for the answers.
+    FinalReads {
+        deadline: u64,
+    },
 }
 
 struct Loop {
@@ -123,6 +144,9 @@ struct Loop {
     nemesis_rng: StdRng,
     open_partition: Option<(u64, String)>,
     abort: bool,
+    /// Final reads sent: msg_id -> (node, key).
+    final_asked: BTreeMap<u64, (String, Value)>,
+    final_answers: BTreeMap<u64, FinalValue>,
 }
 
 /// Runs one test to the end. Never panics on node output.
@@ -152,6 +176,8 @@ pub fn run(cfg: RunConfig) -> RunOutput {
         nemesis: None,
         open_partition: None,
         abort: false,
+        final_asked: BTreeMap::new(),
+        final_answers: BTreeMap::new(),
         cfg,
     };
     let mut progress = Progress::new(lp.cfg.progress);
@@ -203,6 +229,22 @@ pub fn run(cfg: RunConfig) -> RunOutput {
             Phase::Draining { deadline } => {
                 let idle = lp.clients.as_ref().is_none_or(|c| c.outstanding() == 0);
                 if idle || now >= deadline {
+                    match lp.cfg.final_reads_after {
+                        Some(quiet) => phase = Phase::Quiet { until: now + quiet },
+                        None => break,
+                    }
+                }
+            }
+            Phase::Quiet { until } => {
+                if now >= until {
+                    lp.send_final_reads(now);
+                    phase = Phase::FinalReads {
+                        deadline: now + 10 * lp.cfg.clients.timeout,
+                    };
+                }
+            }
+            Phase::FinalReads { deadline } => {
+                if lp.final_answers.len() >= lp.final_asked.len() || now >= deadline {
                     break;
                 }
             }
@@ -218,7 +260,10 @@ pub fn run(cfg: RunConfig) -> RunOutput {
         // Sleep until the next thing to do, or a node speaks.
         let mut next = now + MAX_WAIT;
         let phase_at = match phase {
-            Phase::Init { deadline } | Phase::Draining { deadline } => deadline,
+            Phase::Init { deadline }
+            | Phase::Draining { deadline }
+            | Phase::FinalReads { deadline } => deadline,
+            Phase::Quiet { until } => until,
             Phase::Running { end } => end,
         };
         for t in [
@@ -260,6 +305,7 @@ pub fn run(cfg: RunConfig) -> RunOutput {
         lp.out.history = c.into_history();
     }
     lp.out.duration = now.saturating_sub(lp.t0);
+    lp.collect_final_reads();
     lp.out.net = lp.net.counters();
     lp.out.node_cpu_s = lp.nodes.cpu_seconds();
     lp.out.node_exits = lp
@@ -352,7 +398,14 @@ impl Loop {
                     let _ = self.nodes.send(index, line);
                 }
                 Cargo::ToClient(msg) if msg.dest == INIT_CLIENT => {
-                    if matches!(msg.body.payload, Payload::InitOk)
+                    if let Some(id) = msg
+                        .body
+                        .in_reply_to
+                        .filter(|id| self.final_asked.contains_key(id))
+                    {
+                        self.final_answers
+                            .insert(id, convergence::final_value(&msg.body.payload));
+                    } else if matches!(msg.body.payload, Payload::InitOk)
                         && let Some(i) = self.cfg.node_ids.iter().position(|n| *n == msg.src)
                     {
                         self.awaiting_init.remove(&i);
@@ -367,6 +420,59 @@ impl Loop {
                 }
             }
         }
+    }
+
+    /// Reads every key the clients wrote on every node, from the init client.
+    fn send_final_reads(&mut self, now: u64) {
+        let keys = self
+            .clients
+            .as_ref()
+            .map(|c| convergence::written_keys(c.history()))
+            .unwrap_or_default();
+        // Init used msg ids 1..=node count.
+        let mut msg_id = self.cfg.node_ids.len() as u64 + 1;
+        for (index, node) in self.cfg.node_ids.clone().into_iter().enumerate() {
+            for key in &keys {
+                let msg = Message {
+                    src: INIT_CLIENT.into(),
+                    dest: node.clone(),
+                    body: Body {
+                        in_reply_to: None,
+                        msg_id: Some(msg_id),
+                        payload: Payload::Read { key: key.clone() },
+                    },
+                };
+                self.final_asked.insert(msg_id, (node.clone(), key.clone()));
+                msg_id += 1;
+                self.net.send(
+                    now,
+                    Packet {
+                        src: INIT_CLIENT.into(),
+                        dest: node.clone(),
+                        between_nodes: false,
+                        cargo: Cargo::ToNode {
+                            index,
+                            line: msg.to_line(),
+                        },
+                    },
+                );
+            }
+        }
+    }
+
+    fn collect_final_reads(&mut self) {
+        let asked = std::mem::take(&mut self.final_asked);
+        self.out.final_reads = asked
+            .into_iter()
+            .map(|(id, (node, key))| FinalRead {
+                node,
+                key,
+                value: self
+                    .final_answers
+                    .remove(&id)
+                    .unwrap_or_else(|| FinalValue::NoAnswer("no reply in time".into())),
+            })
+            .collect();
     }
 
     fn nemesis_step(&mut self, now: u64) {

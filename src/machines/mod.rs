@@ -31,6 +31,29 @@ pub trait StateMachine {
 
     /// Answers a read-only request from the applied state, changing nothing.
     fn query(&self, request: &Payload) -> Payload;
+
+    /// For machines that answer clients from local state without waiting for the log
+    /// (lww): the reply to send at once, and what (if anything) to replicate through
+    /// the log afterwards. `now` is the node's clock in µs, passed in so the machine
+    /// stays deterministic. The default, `None`, sends every request through the log.
+    fn answer_locally(
+        &mut self,
+        _request: &Payload,
+        _node: &str,
+        _now: u64,
+    ) -> Option<LocalAnswer> {
+        None
+    }
+}
+
+/// A request answered from local state (see [`StateMachine::answer_locally`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalAnswer {
+    /// The reply to the client, sent at once.
+    pub reply: Payload,
+    /// A request for the log, to be applied on every node. The client was already
+    /// answered, so it gets no reply, never expires and is retried until applied.
+    pub replicate: Option<Payload>,
 }
 
 /// The machine chosen at start-up with `--machine`.
@@ -60,7 +83,7 @@ impl MachineKind {
         match self {
             MachineKind::Kv => Machine::Kv(KvMachine::default()),
             MachineKind::Txn => Machine::Txn(TxnMachine::default()),
-            MachineKind::Lww => Machine::Lww(LwwMachine),
+            MachineKind::Lww => Machine::Lww(LwwMachine::default()),
         }
     }
 }

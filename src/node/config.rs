@@ -44,6 +44,9 @@ pub enum Mutation {
     /// The leader answers ReadIndex reads without the heartbeat round that
     /// confirms it still leads.
     ReadIndexSkipsConfirmation,
+    /// lww: a locally answered write that finds no leader to hand its replication to
+    /// is discarded instead of buffered, so writes made during a partition are lost.
+    DropBufferedWrites,
 }
 
 impl Default for NodeConfig {

@@ -13,6 +13,7 @@
 
 mod command;
 mod config;
+mod local;
 #[cfg(feature = "mutations")]
 mod mutation;
 mod pending;
@@ -113,6 +114,10 @@ impl Node {
             t = t.min(last + self.config.forward_linger);
         }
         for p in c.pending.values() {
+            if p.answered {
+                t = t.min(local::retry_at(p, &self.config));
+                continue;
+            }
             let due = if p.handed {
                 p.last_attempt + self.config.retry_interval
             } else {
@@ -205,6 +210,12 @@ impl Node {
         let mut retry = Vec::new();
         let mut expired = Vec::new();
         for (&seq, p) in &c.pending {
+            if p.answered {
+                if now >= local::retry_at(p, cfg) {
+                    retry.push(seq);
+                }
+                continue;
+            }
             if now >= p.received + cfg.request_expiry {
                 expired.push(seq);
             } else if !p.handed && now >= p.received + cfg.unavailable_timeout {
@@ -318,6 +329,9 @@ impl Node {
         if self.mutant_local_read(&client, msg_id, &request) {
             return;
         }
+        if self.answer_locally(now, &client, msg_id, &request) {
+            return;
+        }
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
@@ -333,6 +347,7 @@ impl Node {
                 sent_to: None,
                 last_attempt: now,
                 handed: false,
+                answered: false,
             },
         );
         self.route(now, seq);
@@ -538,7 +553,7 @@ impl Node {
                 continue;
             }
             let reply = c.machine.apply(&cmd.request);
-            if cmd.reply_from == c.id {
+            if cmd.reply_from == c.id && local::needs_reply(&cmd) {
                 replies.push((cmd.client, cmd.client_msg_id, reply));
             }
         }

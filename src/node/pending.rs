@@ -15,4 +15,8 @@ pub struct Pending {
     /// Once handed to any leader the request may be in some log, so its fate is
     /// unknown until applied: it must never get a definite error after that.
     pub handed: bool,
+    /// The client was answered already (a write the machine answered locally, being
+    /// replicated; see `local.rs`): never expires, never gets a reply, retried until
+    /// applied.
+    pub answered: bool,
 }

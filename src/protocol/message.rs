@@ -100,6 +100,14 @@ pub enum Payload {
     AppendEntriesRes(raft::AppendEntriesRes),
     Forward(ForwardBatch),
     ForwardNack(ForwardNack),
+    /// A stamped last-write-wins write, replicated through the log by the `lww`
+    /// machine. Internal: it only travels inside a [`Forward`] or a log entry, so it
+    /// is deliberately absent from [`KNOWN_TYPES`] (a client sending it gets error 10).
+    LwwWrite {
+        key: Value,
+        value: Value,
+        stamp: crate::machines::lww::Stamp,
+    },
 }
 
 /// The `type` strings of [`Payload`], used to tell "unknown type" (error 10) from

@@ -4,7 +4,7 @@
 use super::matrix::matrix_config;
 use super::network::Latency;
 use super::run::{SimConfig, SimOutcome, run};
-use crate::check::{Verdict, check_workload};
+use crate::check::{Verdict, availability, check_workload, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
 use std::process::ExitCode;
@@ -165,7 +165,13 @@ impl Checked {
 /// Runs and checks one configuration.
 pub fn run_checked(config: SimConfig) -> Checked {
     let outcome = run(&config);
-    let verdicts = check_workload(config.workload, &outcome.history);
+    let mut verdicts = check_workload(config.workload, &outcome.history);
+    if config.workload == WorkloadKind::LwwKv {
+        verdicts.extend(lww::check(&outcome.history, &outcome.final_reads));
+    }
+    // Reported for every workload (never invalid here: the simulator has no
+    // `--availability` requirement), so runs compare side by side.
+    verdicts.push(availability::check(&outcome.history, None));
     Checked {
         config,
         outcome,

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod convergence;
 pub mod invariants;
 pub mod matrix;
 pub mod nemesis;

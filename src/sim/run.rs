@@ -3,10 +3,12 @@
 //! which includes the seed, so any run can be replayed exactly.
 
 use super::cluster::{Cluster, NetStats};
+use super::convergence;
 use super::invariants::Invariants;
 use super::nemesis::{Nemesis, NemesisAction};
 use super::network::{Latency, NetConfig, Partition};
 use crate::check::history::History;
+use crate::check::lww::FinalRead;
 use crate::node::{NodeConfig, mix};
 use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig, RunStats, WorkloadKind};
 use rand::SeedableRng;
@@ -107,6 +109,9 @@ pub struct SimOutcome {
     pub partitions: Vec<PartitionSpan>,
     /// Virtual time at the end, µs.
     pub end_time: u64,
+    /// lww-kv only: every written key read on every node after the final heal and
+    /// a quiet period (see [`super::convergence`]); empty for other workloads.
+    pub final_reads: Vec<FinalRead>,
 }
 
 impl fmt::Display for SimOutcome {
@@ -212,6 +217,21 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let net = cluster.stats();
     let history = clients.into_history();
     let stats = RunStats::compute(&history, end, net.server_messages);
+    // Phase 3 (lww-kv): quiet, then read every written key on every node.
+    let final_reads = if config.workload == WorkloadKind::LwwKv {
+        let keys = convergence::written_keys(&history);
+        let reads = convergence::final_reads(
+            &mut cluster,
+            &keys,
+            convergence::quiet_period(config),
+            convergence::read_timeout(config),
+        );
+        invariants.observe(&cluster);
+        now = cluster.now();
+        reads
+    } else {
+        Vec::new()
+    };
     SimOutcome {
         history,
         stats,
@@ -220,6 +240,7 @@ pub fn run(config: &SimConfig) -> SimOutcome {
         invariant_violations: invariants.violations().to_vec(),
         partitions,
         end_time: now,
+        final_reads,
     }
 }
 

@@ -1,0 +1,86 @@
+//! The lww-kv checkers on small hand-made histories.
+
+use super::*;
+use crate::check::history::Op;
+use serde_json::json;
+
+fn op(process: u64, kind: Kind, f: F, value: Value, error: Option<&str>) -> Op {
+    Op {
+        index: 0,
+        time: 0,
+        process,
+        kind,
+        f,
+        key: Some(json!(1)),
+        value,
+        error: error.map(str::to_owned),
+        node: Some("n1".into()),
+    }
+}
+
+/// One write of 5 (ok), one write of 6 (info), one cas 5 -> 7 (fail 22).
+fn history() -> History {
+    let mut h = History::default();
+    h.push(op(0, Kind::Invoke, F::Write, json!(5), None));
+    h.push(op(0, Kind::Ok, F::Write, json!(5), None));
+    h.push(op(1, Kind::Invoke, F::Write, json!(6), None));
+    h.push(op(1, Kind::Info, F::Write, json!(6), Some("timeout")));
+    h.push(op(2, Kind::Invoke, F::Cas, json!([5, 7]), None));
+    h.push(op(2, Kind::Fail, F::Cas, json!([5, 7]), Some("22: no")));
+    h
+}
+
+fn finals(values: &[FinalValue]) -> Vec<FinalRead> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| FinalRead {
+            node: format!("n{}", i + 1),
+            key: json!(1),
+            value: v.clone(),
+        })
+        .collect()
+}
+
+fn read(h: &mut History, value: Value) {
+    h.push(op(9, Kind::Invoke, F::Read, Value::Null, None));
+    h.push(op(9, Kind::Ok, F::Read, value, None));
+}
+
+#[test]
+fn converged_written_values_are_valid() {
+    let mut h = history();
+    read(&mut h, json!(6));
+    read(&mut h, Value::Null);
+    let v = FinalValue::of(&json!(6));
+    let verdicts = check(&h, &finals(&[v.clone(), v.clone(), v]));
+    assert!(verdicts.iter().all(|v| v.valid), "{verdicts:?}");
+}
+
+#[test]
+fn a_read_of_a_value_nobody_wrote_is_caught() {
+    let mut h = history();
+    read(&mut h, json!(7)); // only a failed cas tried to write 7
+    let v = FinalValue::of(&json!(5));
+    let verdicts = check(&h, &finals(&[v.clone(), v]));
+    assert!(!verdicts[0].valid && verdicts[1].valid, "{verdicts:?}");
+}
+
+#[test]
+fn divergent_missing_and_unanswered_final_reads_are_caught() {
+    let h = history();
+    let diverged = check(
+        &h,
+        &finals(&[FinalValue::of(&json!(5)), FinalValue::of(&json!(6))]),
+    );
+    assert!(!diverged[1].valid);
+    assert!(diverged[1].anomalies[0].contains("did not converge"));
+    let lost = check(&h, &finals(&[FinalValue::Missing, FinalValue::Missing]));
+    assert!(!lost[1].valid, "an acknowledged write vanished");
+    let silent = check(&h, &finals(&[FinalValue::NoAnswer("timeout".into())]));
+    assert!(!silent[1].valid);
+    let unread = check(&h, &[]);
+    assert!(!unread[1].valid, "written keys must be read at the end");
+    let invented = check(&h, &finals(&[FinalValue::of(&json!(7))]));
+    assert!(!invented[1].valid, "7 was never written successfully");
+}
