@@ -112,10 +112,16 @@ impl Results {
                 );
             }
         }
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
         for c in &self.checks {
             let _ = writeln!(
                 s,
-                "{:<14} {}  {}",
+                "{:<width$} {}  {}",
                 c.name,
                 if c.valid { "valid" } else { "INVALID" },
                 c.summary
