@@ -60,6 +60,10 @@ struct NodeArgs {
     /// Under load, send forwards to the leader at most this often (µs), batched.
     #[arg(long, default_value_t = 1000)]
     forward_linger_us: u64,
+    /// Followers serve reads themselves after asking the leader for a read index
+    /// (one more delay than forwarding the read, but less work for the leader).
+    #[arg(long)]
+    follower_reads: bool,
     /// Retry a request not yet applied with the current leader after this many ms.
     #[arg(long, default_value_t = 1000)]
     retry_ms: u64,
@@ -87,6 +91,7 @@ impl NodeArgs {
             retry_interval: self.retry_ms * 1000,
             unavailable_timeout: self.unavailable_ms * 1000,
             forward_linger: self.forward_linger_us,
+            follower_reads: self.follower_reads,
             ..NodeConfig::default()
         })
     }

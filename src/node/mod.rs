@@ -57,6 +57,8 @@ struct Cluster {
     applied_index: u64,
     /// ReadIndex reads this leader is answering, by context.
     read_waiters: BTreeMap<u64, reads::ReadWaiter>,
+    /// Reads this follower serves itself (`follower_reads`), by context.
+    local_reads: BTreeMap<u64, reads::LocalRead>,
     next_read_ctx: u64,
     /// Forwards waiting to go out, by leader.
     forward_queue: BTreeMap<String, Vec<Forward>>,
@@ -192,6 +194,8 @@ impl Node {
             | Payload::Txn { .. } => self.on_client_request(now, src, msg_id, payload),
             Payload::Forward(f) => self.on_forward(src, f),
             Payload::ForwardNack(n) => self.on_forward_nack(now, n),
+            Payload::ReadIndex { ctx } => self.on_read_index(src, ctx),
+            Payload::ReadIndexOk { ctx, index } => self.on_read_index_ok(ctx, index),
             other => self
                 .logs
                 .push(format!("ignored unexpected {other:?} from {src}")),
@@ -205,6 +209,11 @@ impl Node {
             return;
         };
         c.raft.tick(now);
+        let retry = self.config.retry_interval;
+        self.expire_local_reads(now, retry);
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
         let cfg = &self.config;
         let mut unavailable = Vec::new();
         let mut retry = Vec::new();
@@ -285,6 +294,7 @@ impl Node {
                     last_role,
                     applied_index: 0,
                     read_waiters: BTreeMap::new(),
+                    local_reads: BTreeMap::new(),
                     next_read_ctx: 0,
                     forward_queue: BTreeMap::new(),
                     last_forward_at: None,
@@ -370,10 +380,15 @@ impl Node {
         p.sent_to = Some(leader.clone());
         let (client, client_msg_id, request) =
             (p.client.clone(), p.client_msg_id, p.request.clone());
-        if c.machine.is_read_only(&request) {
+        let read_only = c.machine.is_read_only(&request);
+        if read_only {
             // A read changes nothing, so once handed over it needs no tracking: if
             // it is lost the client times out, which for a read is a failure.
             c.pending.remove(&seq);
+            if self.config.follower_reads && leader != c.id {
+                self.ask_read_index(now, leader, client, client_msg_id, request);
+                return;
+            }
         }
         let id = RequestId {
             node: c.id.clone(),

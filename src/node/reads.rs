@@ -1,42 +1,138 @@
-//! Linearizable reads served by the leader through ReadIndex, without log writes.
+//! Linearizable reads without log writes (ReadIndex).
+//!
+//! By default a follower forwards a read to the leader, which confirms its
+//! leadership and answers the client directly (5 one-way delays through a
+//! follower). With `follower_reads`, a follower instead asks the leader for a read
+//! index and answers from its own state once it has applied that index (6 delays,
+//! but the leader does not evaluate the read).
 
 use super::{Command, Node};
 use crate::machines::StateMachine;
 use crate::protocol::Payload;
 
-/// A read the leader accepted and will answer once confirmed and applied.
+/// Who a leader's confirmed read is for.
+#[derive(Clone, Debug)]
+pub enum ReadFor {
+    /// A client: the leader answers it once it has applied the read index.
+    Client {
+        client: String,
+        client_msg_id: u64,
+        request: Payload,
+    },
+    /// A follower's read: the leader sends it the read index once confirmed.
+    Follower { node: String, ctx: u64 },
+}
+
+/// A read the leader accepted.
 #[derive(Clone, Debug)]
 pub struct ReadWaiter {
+    pub target: ReadFor,
+    /// The read index, once a heartbeat round confirmed leadership.
+    pub index: Option<u64>,
+}
+
+/// A read a follower serves itself once it knows and has applied the read index.
+#[derive(Clone, Debug)]
+pub struct LocalRead {
     pub client: String,
     pub client_msg_id: u64,
     pub request: Payload,
-    /// The read index, once a heartbeat round confirmed leadership.
     pub index: Option<u64>,
+    pub asked_at: u64,
 }
 
 impl Node {
     /// Leader: queue a read-only command for ReadIndex instead of appending it.
     pub(super) fn lead_read(&mut self, cmd: Command) {
+        let target = ReadFor::Client {
+            client: cmd.client,
+            client_msg_id: cmd.client_msg_id,
+            request: cmd.request,
+        };
+        self.lead_read_for(target);
+    }
+
+    fn lead_read_for(&mut self, target: ReadFor) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
         let ctx = c.next_read_ctx;
         c.next_read_ctx += 1;
         if c.raft.read_index(ctx) {
-            let waiter = ReadWaiter {
-                client: cmd.client,
-                client_msg_id: cmd.client_msg_id,
-                request: cmd.request,
-                index: None,
-            };
-            c.read_waiters.insert(ctx, waiter);
+            c.read_waiters.insert(
+                ctx,
+                ReadWaiter {
+                    target,
+                    index: None,
+                },
+            );
         }
     }
 
-    /// Answers every confirmed read whose read index the machine has applied.
+    /// Follower: ask `leader` for a read index for this client read.
+    pub(super) fn ask_read_index(
+        &mut self,
+        now: u64,
+        leader: String,
+        client: String,
+        client_msg_id: u64,
+        request: Payload,
+    ) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let ctx = c.next_read_ctx;
+        c.next_read_ctx += 1;
+        c.local_reads.insert(
+            ctx,
+            LocalRead {
+                client,
+                client_msg_id,
+                request,
+                index: None,
+                asked_at: now,
+            },
+        );
+        let from = c.id.clone();
+        self.send(from, leader, None, Payload::ReadIndex { ctx });
+    }
+
+    /// Leader: a follower asks for a read index. Not leader: no answer (the
+    /// follower gives up after a while; the client's read then times out).
+    pub(super) fn on_read_index(&mut self, src: String, ctx: u64) {
+        if self.cluster.as_ref().is_some_and(|c| c.raft.is_leader()) {
+            self.lead_read_for(ReadFor::Follower { node: src, ctx });
+        }
+    }
+
+    /// Follower: the leader confirmed a read index.
+    pub(super) fn on_read_index_ok(&mut self, ctx: u64, index: u64) {
+        if let Some(r) = self
+            .cluster
+            .as_mut()
+            .and_then(|c| c.local_reads.get_mut(&ctx))
+        {
+            r.index = Some(index);
+        }
+    }
+
+    /// Forgets follower reads the leader never confirmed within `timeout`.
+    pub(super) fn expire_local_reads(&mut self, now: u64, timeout: u64) {
+        if let Some(c) = self.cluster.as_mut() {
+            c.local_reads
+                .retain(|_, r| r.index.is_some() || now < r.asked_at + timeout);
+        }
+    }
+
+    /// Answers every read whose read index is confirmed and applied here.
+    pub(super) fn serve_reads(&mut self) {
+        self.serve_leader_reads();
+        self.serve_local_reads();
+    }
+
     /// Reads of a leader that lost leadership are dropped unanswered: the client
     /// times out, which for a read is a definite failure, as it should be.
-    pub(super) fn serve_reads(&mut self) {
+    fn serve_leader_reads(&mut self) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
@@ -50,21 +146,66 @@ impl Node {
             }
         }
         let applied = c.applied_index;
+        // A follower's read only needs the index; a client's needs it applied here.
         let done: Vec<u64> = c
             .read_waiters
             .iter()
-            .filter(|(_, w)| w.index.is_some_and(|i| i <= applied))
+            .filter(|(_, w)| match (&w.target, w.index) {
+                (ReadFor::Follower { .. }, Some(_)) => true,
+                (ReadFor::Client { .. }, Some(i)) => i <= applied,
+                (_, None) => false,
+            })
             .map(|(ctx, _)| *ctx)
             .collect();
-        let mut replies = Vec::new();
+        let mut out = Vec::new();
         for ctx in done {
-            if let Some(w) = c.read_waiters.remove(&ctx) {
-                let reply = c.machine.query(&w.request);
-                replies.push((w.client, w.client_msg_id, reply));
+            let Some(w) = c.read_waiters.remove(&ctx) else {
+                continue;
+            };
+            let index = w.index.unwrap_or(0);
+            match w.target {
+                ReadFor::Client {
+                    client,
+                    client_msg_id,
+                    request,
+                } => {
+                    out.push((client, Some(client_msg_id), c.machine.query(&request)));
+                }
+                ReadFor::Follower { node, ctx } => {
+                    out.push((node, None, Payload::ReadIndexOk { ctx, index }))
+                }
             }
         }
         let id = c.id.clone();
-        for (client, msg_id, reply) in replies {
+        for (to, in_reply_to, payload) in out {
+            self.send(id.clone(), to, in_reply_to, payload);
+        }
+    }
+
+    fn serve_local_reads(&mut self) {
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        #[allow(unused_mut)]
+        let mut applied = c.applied_index;
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == super::Mutation::FollowerReadIgnoresIndex {
+            applied = u64::MAX;
+        }
+        let done: Vec<u64> = c
+            .local_reads
+            .iter()
+            .filter(|(_, r)| r.index.is_some_and(|i| i <= applied))
+            .map(|(ctx, _)| *ctx)
+            .collect();
+        let mut out = Vec::new();
+        for ctx in done {
+            if let Some(r) = c.local_reads.remove(&ctx) {
+                out.push((r.client, r.client_msg_id, c.machine.query(&r.request)));
+            }
+        }
+        let id = c.id.clone();
+        for (client, msg_id, reply) in out {
             self.send(id.clone(), client, Some(msg_id), reply);
         }
     }

@@ -99,6 +99,15 @@ pub enum Payload {
     AppendEntries(raft::AppendEntries),
     AppendEntriesRes(raft::AppendEntriesRes),
     Forward(ForwardBatch),
+    /// A follower asks the leader for a read index (`ctx` is the follower's).
+    ReadIndex {
+        ctx: u64,
+    },
+    /// The leader confirmed leadership: reads may be served once `index` is applied.
+    ReadIndexOk {
+        ctx: u64,
+        index: u64,
+    },
     ForwardNack(ForwardNack),
     /// A stamped last-write-wins write, replicated through the log by the `lww`
     /// machine. Internal: it only travels inside a [`Forward`] or a log entry, so it
@@ -130,6 +139,8 @@ pub const KNOWN_TYPES: &[&str] = &[
     "append_entries_res",
     "forward",
     "forward_nack",
+    "read_index",
+    "read_index_ok",
 ];
 
 impl Payload {

@@ -47,6 +47,9 @@ pub struct SimFlags {
     /// Probability that a node-to-node message is delivered twice.
     #[arg(long, default_value_t = 0.0)]
     pub duplicate: f64,
+    /// Nodes serve reads as followers via a read index (node flag --follower-reads).
+    #[arg(long)]
+    pub follower_reads: bool,
 }
 
 /// Parses `--concurrency`: `10` or `2n`.
@@ -92,7 +95,10 @@ impl SimFlags {
             loss: self.loss,
             duplicate: self.duplicate,
             nemesis_interval,
-            node: NodeConfig::default(),
+            node: NodeConfig {
+                follower_reads: self.follower_reads,
+                ..NodeConfig::default()
+            },
         })
     }
 }

@@ -82,6 +82,9 @@ impl SimConfig {
         if self.loss > 0.0 {
             cmd.push_str(&format!(" --loss {}", self.loss));
         }
+        if self.node.follower_reads {
+            cmd.push_str(" --follower-reads");
+        }
         if self.duplicate > 0.0 {
             cmd.push_str(&format!(" --duplicate {}", self.duplicate));
         }
