@@ -2,7 +2,9 @@
 //! standard matrix, and a follower that answers before applying the read index
 //! is caught.
 
-use raft_kv::sim::cli::run_checked;
+mod common;
+
+use common::{check_seeds, nothing_more};
 use raft_kv::sim::{SimConfig, matrix_config};
 use raft_kv::workload::WorkloadKind;
 
@@ -14,42 +16,22 @@ fn with_follower_reads(seed: u64) -> SimConfig {
 
 #[test]
 fn follower_reads_are_linearizable_on_120_matrix_seeds() {
-    let mut failures = Vec::new();
-    let mut ok = 0;
-    for seed in 30_001..30_121 {
-        let checked = run_checked(with_follower_reads(seed));
-        ok += checked.outcome.stats.ok;
-        if !checked.valid() {
-            failures.push(checked.failure_report());
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(ok > 12_000, "only {ok} ok operations");
+    check_seeds(30_001..30_121, with_follower_reads, nothing_more, 100);
 }
 
 #[cfg(feature = "mutations")]
 mod mutation {
-    use super::*;
+    use super::common::{first_caught, mutation_config};
     use raft_kv::node::Mutation;
-    use raft_kv::sim::Latency;
+    use raft_kv::workload::WorkloadKind;
 
     fn seeds_to_catch(mutation: Mutation) -> Option<u64> {
-        for seed in 1..=20 {
-            let mut c = SimConfig::lin_kv(seed, 3);
-            c.latency = Latency::Exponential(10_000);
-            c.nemesis_interval = Some(3.0);
+        first_caught(&format!("{mutation:?}"), |seed| {
+            let mut c = mutation_config(seed, WorkloadKind::LinKv);
             c.node.follower_reads = true;
             c.node.mutation = mutation;
-            let checked = run_checked(c);
-            if !checked.valid() {
-                eprintln!(
-                    "{mutation:?} caught at seed {seed}:\n{}",
-                    checked.failure_report()
-                );
-                return Some(seed);
-            }
-        }
-        None
+            c
+        })
     }
 
     #[test]

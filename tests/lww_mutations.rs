@@ -2,31 +2,19 @@
 //! Needs `--features mutations`.
 #![cfg(feature = "mutations")]
 
-use raft_kv::node::Mutation;
-use raft_kv::sim::cli::run_checked;
-use raft_kv::sim::{Latency, SimConfig};
-use raft_kv::workload::WorkloadKind;
+mod common;
 
-const MAX_SEEDS: u64 = 20;
+use common::{MAX_SEEDS, first_caught, mutation_config};
+use raft_kv::node::Mutation;
+use raft_kv::workload::WorkloadKind;
 
 /// The first seed at which the mutation was caught.
 fn seeds_to_catch(mutation: Mutation) -> Option<u64> {
-    for seed in 1..=MAX_SEEDS {
-        let mut config = SimConfig::lin_kv(seed, 3);
-        config.workload = WorkloadKind::LwwKv;
-        config.latency = Latency::Exponential(10_000);
-        config.nemesis_interval = Some(3.0);
+    first_caught(&format!("{mutation:?}"), |seed| {
+        let mut config = mutation_config(seed, WorkloadKind::LwwKv);
         config.node.mutation = mutation;
-        let checked = run_checked(config);
-        if !checked.valid() {
-            eprintln!(
-                "{mutation:?} caught at seed {seed}:\n{}",
-                checked.failure_report()
-            );
-            return Some(seed);
-        }
-    }
-    None
+        config
+    })
 }
 
 #[test]

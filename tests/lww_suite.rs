@@ -9,6 +9,9 @@
 //! 5e-4 per request), so there the only unanswered requests allowed are client
 //! timeouts, never an error from a node.
 
+mod common;
+
+use common::check_seeds;
 use raft_kv::check::{availability, history::Kind};
 use raft_kv::sim::cli::{Checked, run_checked};
 use raft_kv::sim::{Latency, SimConfig, matrix_config};
@@ -46,36 +49,23 @@ fn availability_failure(checked: &Checked) -> Option<String> {
     ))
 }
 
+/// Availability, partitions and final reads, on top of the usual checks.
+fn lww_checks(checked: &Checked) -> Vec<String> {
+    let seed = checked.config.seed;
+    let mut problems: Vec<String> = availability_failure(checked).into_iter().collect();
+    if checked.outcome.partitions.is_empty() {
+        problems.push(format!("seed {seed}: no partition happened"));
+    }
+    if checked.outcome.final_reads.is_empty() {
+        problems.push(format!("seed {seed}: no final reads"));
+    }
+    problems
+}
+
 fn shard(index: u64) {
     let first = 1 + index * SEEDS_PER_SHARD;
-    let mut failures = Vec::new();
-    let mut ops = 0;
-    for seed in first..first + SEEDS_PER_SHARD {
-        let checked = run_checked(matrix_config(WorkloadKind::LwwKv, seed));
-        ops += checked.outcome.stats.ok;
-        if !checked.valid() {
-            failures.push(checked.failure_report());
-        }
-        failures.extend(availability_failure(&checked));
-        assert!(
-            !checked.outcome.partitions.is_empty(),
-            "seed {seed}: no partition happened"
-        );
-        assert!(
-            !checked.outcome.final_reads.is_empty(),
-            "seed {seed}: no final reads"
-        );
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {SEEDS_PER_SHARD} seeds failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        ops > SEEDS_PER_SHARD * 100,
-        "only {ops} ok operations in the shard"
-    );
+    let config = |seed| matrix_config(WorkloadKind::LwwKv, seed);
+    check_seeds(first..first + SEEDS_PER_SHARD, config, lww_checks, 100);
 }
 
 #[test]

@@ -3,31 +3,21 @@
 //! command passes it); the binary has no way to enable these.
 #![cfg(feature = "mutations")]
 
+mod common;
+
+use common::{MAX_SEEDS, first_caught, mutation_config};
 use raft_kv::node::Mutation;
-use raft_kv::sim::cli::run_checked;
-use raft_kv::sim::{Latency, SimConfig};
+use raft_kv::sim::SimConfig;
+use raft_kv::workload::WorkloadKind;
 
-const MAX_SEEDS: u64 = 20;
-
-/// Returns the first seed (1-based count) at which the mutation was caught.
+/// Returns the first seed at which the mutation was caught.
 fn seeds_to_catch(mutation: Mutation, configure: impl Fn(&mut SimConfig)) -> Option<u64> {
-    for seed in 1..=MAX_SEEDS {
-        let mut config = SimConfig::lin_kv(seed, 3);
-        config.time_limit = 20.0;
-        config.latency = Latency::Exponential(10_000);
-        config.nemesis_interval = Some(3.0);
+    first_caught(&format!("{mutation:?}"), |seed| {
+        let mut config = mutation_config(seed, WorkloadKind::LinKv);
         config.node.mutation = mutation;
         configure(&mut config);
-        let checked = run_checked(config);
-        if !checked.valid() {
-            eprintln!(
-                "{mutation:?} caught at seed {seed}:\n{}",
-                checked.failure_report()
-            );
-            return Some(seed);
-        }
-    }
-    None
+        config
+    })
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //!
 //! Split into several tests so the test runner spreads them over cores.
 
+mod common;
+
+use common::{check_seeds, nothing_more};
 use raft_kv::sim::cli::run_checked;
 use raft_kv::sim::matrix_config;
 use raft_kv::workload::WorkloadKind;
@@ -13,26 +16,8 @@ const SEEDS_PER_SHARD: u64 = 84;
 
 fn shard(index: u64) {
     let first = 1 + index * SEEDS_PER_SHARD;
-    let mut failures = Vec::new();
-    let mut ops = 0;
-    for seed in first..first + SEEDS_PER_SHARD {
-        let checked = run_checked(matrix_config(WorkloadKind::LinKv, seed));
-        ops += checked.outcome.stats.ok;
-        if !checked.valid() {
-            failures.push(checked.failure_report());
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {SEEDS_PER_SHARD} seeds failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    // A suite that ran no operations proves nothing.
-    assert!(
-        ops > SEEDS_PER_SHARD * 100,
-        "only {ops} ok operations in the shard"
-    );
+    let config = |seed| matrix_config(WorkloadKind::LinKv, seed);
+    check_seeds(first..first + SEEDS_PER_SHARD, config, nothing_more, 100);
 }
 
 #[test]

@@ -1,30 +1,18 @@
 //! Broken txn nodes must be caught by the simulator and the Elle-style checker.
 #![cfg(feature = "mutations")]
 
+mod common;
+
+use common::{first_caught, mutation_config};
 use raft_kv::node::Mutation;
-use raft_kv::sim::cli::run_checked;
-use raft_kv::sim::{Latency, SimConfig};
 use raft_kv::workload::WorkloadKind;
 
-const MAX_SEEDS: u64 = 20;
-
 fn seeds_to_catch(mutation: Mutation) -> Option<u64> {
-    for seed in 1..=MAX_SEEDS {
-        let mut config = SimConfig::lin_kv(seed, 3);
-        config.workload = WorkloadKind::TxnListAppend;
-        config.latency = Latency::Exponential(10_000);
-        config.nemesis_interval = Some(3.0);
+    first_caught(&format!("{mutation:?}"), |seed| {
+        let mut config = mutation_config(seed, WorkloadKind::TxnListAppend);
         config.node.mutation = mutation;
-        let checked = run_checked(config);
-        if !checked.valid() {
-            eprintln!(
-                "{mutation:?} caught at seed {seed}:\n{}",
-                checked.failure_report()
-            );
-            return Some(seed);
-        }
-    }
-    None
+        config
+    })
 }
 
 #[test]

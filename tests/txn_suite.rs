@@ -3,7 +3,9 @@
 //! and duplication). Every run must be strict serializable (Elle-style checker) and
 //! keep Raft's safety invariants.
 
-use raft_kv::sim::cli::run_checked;
+mod common;
+
+use common::{check_seeds, nothing_more};
 use raft_kv::sim::matrix_config;
 use raft_kv::workload::WorkloadKind;
 
@@ -11,25 +13,8 @@ const SEEDS_PER_SHARD: u64 = 80;
 
 fn shard(index: u64) {
     let first = 10_001 + index * SEEDS_PER_SHARD;
-    let mut failures = Vec::new();
-    let mut ok = 0;
-    for seed in first..first + SEEDS_PER_SHARD {
-        let checked = run_checked(matrix_config(WorkloadKind::TxnListAppend, seed));
-        ok += checked.outcome.stats.ok;
-        if !checked.valid() {
-            failures.push(checked.failure_report());
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {SEEDS_PER_SHARD} seeds failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        ok > SEEDS_PER_SHARD * 100,
-        "only {ok} ok transactions in the shard"
-    );
+    let config = |seed| matrix_config(WorkloadKind::TxnListAppend, seed);
+    check_seeds(first..first + SEEDS_PER_SHARD, config, nothing_more, 100);
 }
 
 #[test]
