@@ -9,7 +9,7 @@
 //! committed until it commits an entry of its own term, so it starts no round
 //! before that (the bug etcd fixed in etcd-io/etcd#7331).
 
-use super::{AppendEntries, Message, Raft, Role};
+use super::{Raft, Role};
 use std::collections::BTreeSet;
 
 /// A confirmation round in flight.
@@ -95,21 +95,7 @@ impl Raft {
             .cloned()
             .collect();
         for peer in missing {
-            let Some(pr) = self.progress.get(&peer) else {
-                continue;
-            };
-            // prev = match_index always matches, so this cannot cause a rejection.
-            let prev = pr.match_index;
-            let hb = AppendEntries {
-                term: self.term,
-                leader: self.id.clone(),
-                prev_log_index: prev,
-                prev_log_term: self.log.term(prev).unwrap_or(0),
-                entries: Vec::new(),
-                leader_commit: self.commit_index,
-                read_round: Some(id),
-            };
-            self.send(&peer, Message::AppendEntries(hb));
+            self.send_heartbeat(&peer, Some(id));
         }
     }
 

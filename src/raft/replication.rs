@@ -47,25 +47,32 @@ impl Raft {
                         now.saturating_sub(t) < self.config.heartbeat_interval
                     }) => {}
                 ProgressState::Replicate => {
-                    // prev = match_index is known to match, so this never causes a
-                    // rejection even while newer appends are still in flight.
-                    let prev = pr.match_index;
-                    let hb = AppendEntries {
-                        term: self.term,
-                        leader: self.id.clone(),
-                        prev_log_index: prev,
-                        prev_log_term: self.log.term(prev).unwrap_or(0),
-                        entries: Vec::new(),
-                        leader_commit: self.commit_index,
-                        read_round: None,
-                    };
-                    self.send(&peer, Message::AppendEntries(hb));
+                    self.send_heartbeat(&peer, None);
                     if let Some(pr) = self.progress.get_mut(&peer) {
                         pr.last_sent = Some(now);
                     }
                 }
             }
         }
+    }
+
+    /// Sends an empty AppendEntries at the follower's `match_index`, which is known
+    /// to match, so it never causes a rejection even while newer appends are still
+    /// in flight. `read_round` tags it as part of a ReadIndex confirmation round.
+    pub(super) fn send_heartbeat(&mut self, peer: &str, read_round: Option<u64>) {
+        let Some(prev) = self.progress.get(peer).map(|pr| pr.match_index) else {
+            return;
+        };
+        let hb = AppendEntries {
+            term: self.term,
+            leader: self.id.clone(),
+            prev_log_index: prev,
+            prev_log_term: self.log.term(prev).unwrap_or(0),
+            entries: Vec::new(),
+            leader_commit: self.commit_index,
+            read_round,
+        };
+        self.send(peer, Message::AppendEntries(hb));
     }
 
     /// Sends one AppendEntries from the follower's `next_index`, if its progress
