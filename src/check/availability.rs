@@ -58,17 +58,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn op(process: u64, kind: Kind, f: F, value: Value, error: Option<&str>) -> Op {
-        Op {
-            index: 0,
-            time: 0,
-            process,
-            kind,
-            f,
-            key: Some(json!(1)),
-            value,
-            error: error.map(str::to_owned),
-            node: None,
-        }
+        Op::new(process, kind, f, Some(json!(1)), value).with_error(error)
     }
 
     #[test]

@@ -61,6 +61,36 @@ pub struct Op {
     pub node: Option<String>,
 }
 
+impl Op {
+    /// A record at time 0 with no error or node (index is filled in by
+    /// [`History::push`]).
+    pub fn new(process: u64, kind: Kind, f: F, key: Option<Value>, value: Value) -> Op {
+        Op {
+            index: 0,
+            time: 0,
+            process,
+            kind,
+            f,
+            key,
+            value,
+            error: None,
+            node: None,
+        }
+    }
+
+    /// The same record with an error description.
+    pub fn with_error(mut self, error: Option<&str>) -> Op {
+        self.error = error.map(str::to_owned);
+        self
+    }
+
+    /// The same record, made through `node`.
+    pub fn with_node(mut self, node: &str) -> Op {
+        self.node = Some(node.to_owned());
+        self
+    }
+}
+
 /// A whole history, in record order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
@@ -155,17 +185,7 @@ mod tests {
     use serde_json::json;
 
     fn op(process: u64, kind: Kind, f: F, value: Value) -> Op {
-        Op {
-            index: 0,
-            time: 0,
-            process,
-            kind,
-            f,
-            key: Some(json!(1)),
-            value,
-            error: None,
-            node: None,
-        }
+        Op::new(process, kind, f, Some(json!(1)), value)
     }
 
     #[test]

@@ -5,17 +5,9 @@ use crate::check::history::Op;
 use serde_json::json;
 
 fn op(process: u64, kind: Kind, f: F, value: Value, error: Option<&str>) -> Op {
-    Op {
-        index: 0,
-        time: 0,
-        process,
-        kind,
-        f,
-        key: Some(json!(1)),
-        value,
-        error: error.map(str::to_owned),
-        node: Some("n1".into()),
-    }
+    Op::new(process, kind, f, Some(json!(1)), value)
+        .with_error(error)
+        .with_node("n1")
 }
 
 /// One write of 5 (ok), one write of 6 (info), one cas 5 -> 7 (fail 22).
