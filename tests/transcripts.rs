@@ -43,6 +43,14 @@ fn without_heartbeats(lines: &[String]) -> String {
         .join("\n")
 }
 
+fn write(key: Value, value: Value) -> Payload {
+    Payload::client("write", json!({"key": key, "value": value}))
+}
+
+fn ok(ty: &str) -> Payload {
+    Payload::client(ty, json!({}))
+}
+
 fn replies_to(msgs: &[(u64, Message)], msg_id: u64) -> Vec<&Payload> {
     msgs.iter()
         .filter(|(_, m)| m.body.in_reply_to == Some(msg_id))
@@ -76,17 +84,10 @@ fn write_is_replicated_and_committed_before_the_reply() {
     let mut c = cluster(7);
     let leader = elect(&mut c);
     c.record_transcript();
-    let id = c.client_send(
-        "c1",
-        &leader,
-        Payload::Write {
-            key: json!("x"),
-            value: json!(1),
-        },
-    );
+    let id = c.client_send("c1", &leader, write(json!("x"), json!(1)));
     c.run_for(30 * MS);
     let msgs = c.take_client_messages();
-    assert_eq!(replies_to(&msgs, id), vec![&Payload::WriteOk]);
+    assert_eq!(replies_to(&msgs, id), vec![&ok("write_ok")]);
     // Commit-then-reply: the write_ok follows a follower's acknowledgement.
     let t = c.transcript();
     let ack = t
@@ -112,14 +113,7 @@ fn write_is_replicated_and_committed_before_the_reply() {
 fn follower_forwards_cas_to_the_leader_which_answers_the_client() {
     let mut c = cluster(7);
     let leader = elect(&mut c);
-    c.client_send(
-        "c1",
-        &leader,
-        Payload::Write {
-            key: json!("x"),
-            value: json!(1),
-        },
-    );
+    c.client_send("c1", &leader, write(json!("x"), json!(1)));
     c.run_for(30 * MS);
     c.take_client_messages();
     let follower = followers(&c, &leader)[0].clone();
@@ -127,16 +121,11 @@ fn follower_forwards_cas_to_the_leader_which_answers_the_client() {
     let id = c.client_send(
         "c2",
         &follower,
-        Payload::Cas {
-            key: json!("x"),
-            from: json!(1),
-            to: json!(2),
-            create_if_not_exists: None,
-        },
+        Payload::client("cas", json!({"key": "x", "from": 1, "to": 2})),
     );
     c.run_for(40 * MS);
     let msgs = c.take_client_messages();
-    assert_eq!(replies_to(&msgs, id), vec![&Payload::CasOk]);
+    assert_eq!(replies_to(&msgs, id), vec![&ok("cas_ok")]);
     let reply = msgs
         .iter()
         .find(|(_, m)| m.body.in_reply_to == Some(id))
@@ -153,22 +142,12 @@ fn cas_on_a_missing_key_is_20_and_with_the_wrong_from_is_22() {
     let mut c = cluster(7);
     let leader = elect(&mut c);
     c.record_transcript();
-    let cas = |from: Value, to: Value| Payload::Cas {
-        key: json!("k"),
-        from,
-        to,
-        create_if_not_exists: None,
+    let cas = |from: Value, to: Value| {
+        Payload::client("cas", json!({"key": "k", "from": from, "to": to}))
     };
     let missing = c.client_send("c1", &leader, cas(json!(0), json!(1)));
     c.run_for(30 * MS);
-    c.client_send(
-        "c1",
-        &leader,
-        Payload::Write {
-            key: json!("k"),
-            value: json!(5),
-        },
-    );
+    c.client_send("c1", &leader, write(json!("k"), json!(5)));
     c.run_for(30 * MS);
     let wrong = c.client_send("c1", &leader, cas(json!(4), json!(6)));
     c.run_for(30 * MS);
@@ -193,14 +172,7 @@ fn partitioned_leader_is_replaced_and_its_unreplicated_entries_truncated() {
         "isolate old leader",
     );
     // The old leader appends this write but can never commit it.
-    let lost = c.client_send(
-        "c1",
-        &old,
-        Payload::Write {
-            key: json!("x"),
-            value: json!("lost"),
-        },
-    );
+    let lost = c.client_send("c1", &old, write(json!("x"), json!("lost")));
     c.run_for(3000 * MS);
     let new = c.leader().expect("the majority elects a new leader");
     assert!(others.contains(&new));
@@ -208,19 +180,12 @@ fn partitioned_leader_is_replaced_and_its_unreplicated_entries_truncated() {
         !c.node(&old).unwrap().raft().unwrap().is_leader(),
         "CheckQuorum deposed the old leader"
     );
-    let won = c.client_send(
-        "c2",
-        &new,
-        Payload::Write {
-            key: json!("x"),
-            value: json!("won"),
-        },
-    );
+    let won = c.client_send("c2", &new, write(json!("x"), json!("won")));
     c.run_for(100 * MS);
     c.set_partition(Partition::none(), "heal");
     c.run_for(2000 * MS);
     let msgs = c.take_client_messages();
-    assert_eq!(replies_to(&msgs, won), vec![&Payload::WriteOk]);
+    assert_eq!(replies_to(&msgs, won), vec![&ok("write_ok")]);
     for p in replies_to(&msgs, lost) {
         if let Payload::Error { code, .. } = p {
             assert!(
@@ -284,14 +249,7 @@ fn same_seed_gives_the_same_transcript() {
     let run = |seed| {
         let mut c = cluster(seed);
         let leader = elect(&mut c);
-        c.client_send(
-            "c1",
-            &leader,
-            Payload::Write {
-                key: json!(1),
-                value: json!(2),
-            },
-        );
+        c.client_send("c1", &leader, write(json!(1), json!(2)));
         c.run_for(500 * MS);
         c.transcript_hash()
     };
@@ -313,8 +271,8 @@ fn read_index_waits_for_own_term_commit_and_one_heartbeat_round() {
     }
     let leader = leader.expect("a leader within 10 s");
     c.record_transcript();
-    let read = c.client_send("c1", &leader, Payload::Read { key: json!("k") });
-    let read2 = c.client_send("c2", &leader, Payload::Read { key: json!("k") });
+    let read = c.client_send("c1", &leader, Payload::client("read", json!({"key": "k"})));
+    let read2 = c.client_send("c2", &leader, Payload::client("read", json!({"key": "k"})));
     c.run_for(60 * MS);
     let msgs = c.take_client_messages();
     for id in [read, read2] {

@@ -439,7 +439,7 @@ impl Loop {
                     body: Body {
                         in_reply_to: None,
                         msg_id: Some(msg_id),
-                        payload: Payload::Read { key: key.clone() },
+                        payload: Payload::client("read", serde_json::json!({ "key": key })),
                     },
                 };
                 self.final_asked.insert(msg_id, (node.clone(), key.clone()));

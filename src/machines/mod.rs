@@ -1,68 +1,43 @@
-//! State machines driven by the replicated log. Machines know nothing about Raft:
-//! they validate requests, apply committed ones in log order, and say which requests
-//! are read-only. Everything here is deterministic.
+//! State machines driven by the replicated log.
+//!
+//! A machine is one module: it implements the typed [`StateMachine`] trait with its
+//! own request, command, reply and snapshot types (see [`api`]). The node drives
+//! every machine through the JSON-level [`Machine`] trait, which each
+//! `StateMachine` gets for free. Machines know nothing about Raft and nothing
+//! about each other; everything here is deterministic.
+//!
+//! Adding a built-in machine: write its module, add one variant to [`Builtin`] and
+//! one name to [`MachineKind`].
 
+pub mod api;
+mod erased;
 pub mod kv;
 pub mod lww;
+pub mod testing;
 pub mod txn_list_append;
 
-use crate::protocol::Payload;
-use enum_dispatch::enum_dispatch;
-use std::fmt;
-use std::str::FromStr;
-
+pub use api::{Admit, Context, Rejection, StateMachine};
+pub use erased::{Admission, Machine, Reply};
 pub use kv::KvMachine;
 pub use lww::LwwMachine;
 pub use txn_list_append::TxnMachine;
 
-/// A deterministic state machine fed by committed log entries.
-#[enum_dispatch]
-pub trait StateMachine {
-    /// Checks a client request before it enters the log. An `Err` is the (definite)
-    /// error reply to send at once; the request is then never proposed.
-    fn check(&self, request: &Payload) -> Result<(), Payload>;
+// The enum_dispatch expansion names the trait's argument types unqualified.
+use crate::protocol::ClientBody;
+use crate::raft::Data;
+use std::fmt;
+use std::str::FromStr;
 
-    /// Applies a committed request and returns the reply payload. Called in log
-    /// order on every node with the same sequence, so it must be deterministic.
-    fn apply(&mut self, request: &Payload) -> Payload;
-
-    /// True when the request changes nothing (it can be served without a log write).
-    fn is_read_only(&self, request: &Payload) -> bool;
-
-    /// Answers a read-only request from the applied state, changing nothing.
-    fn query(&self, request: &Payload) -> Payload;
-
-    /// For machines that answer clients from local state without waiting for the log
-    /// (lww): the reply to send at once, and what (if anything) to replicate through
-    /// the log afterwards. `now` is the node's clock in µs, passed in so the machine
-    /// stays deterministic. The default, `None`, sends every request through the log.
-    fn answer_locally(
-        &mut self,
-        _request: &Payload,
-        _node: &str,
-        _now: u64,
-    ) -> Option<LocalAnswer> {
-        None
-    }
-}
-
-/// A request answered from local state (see [`StateMachine::answer_locally`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct LocalAnswer {
-    /// The reply to the client, sent at once.
-    pub reply: Payload,
-    /// A request for the log, to be applied on every node. The client was already
-    /// answered, so it gets no reply, never expires and is retried until applied.
-    pub replicate: Option<Payload>,
-}
-
-/// The machine chosen at start-up with `--machine`.
-#[enum_dispatch(StateMachine)]
+/// The built-in machines, chosen at start-up with `--machine`.
+#[enum_dispatch::enum_dispatch(Machine)]
 #[derive(Debug, Clone)]
-pub enum Machine {
+pub enum Builtin {
     Kv(KvMachine),
     Txn(TxnMachine),
     Lww(LwwMachine),
+    /// A deliberately broken txn machine (tests only).
+    #[cfg(feature = "mutations")]
+    NonAtomicTxn(txn_list_append::NonAtomicTxn),
 }
 
 /// The names accepted by `--machine`.
@@ -78,12 +53,24 @@ pub enum MachineKind {
 }
 
 impl MachineKind {
+    /// Every kind, in the order `--help` lists them.
+    pub const ALL: &'static [MachineKind] = &[MachineKind::Kv, MachineKind::Txn, MachineKind::Lww];
+
     /// A fresh machine of this kind.
-    pub fn build(self) -> Machine {
+    pub fn build(self) -> Builtin {
         match self {
-            MachineKind::Kv => Machine::Kv(KvMachine::default()),
-            MachineKind::Txn => Machine::Txn(TxnMachine::default()),
-            MachineKind::Lww => Machine::Lww(LwwMachine::default()),
+            MachineKind::Kv => Builtin::Kv(KvMachine::default()),
+            MachineKind::Txn => Builtin::Txn(TxnMachine::default()),
+            MachineKind::Lww => Builtin::Lww(LwwMachine::default()),
+        }
+    }
+
+    /// The name `--machine` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            MachineKind::Kv => "kv",
+            MachineKind::Txn => "txn",
+            MachineKind::Lww => "lww",
         }
     }
 }
@@ -91,23 +78,40 @@ impl MachineKind {
 impl FromStr for MachineKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "kv" => Ok(MachineKind::Kv),
-            "txn" => Ok(MachineKind::Txn),
-            "lww" => Ok(MachineKind::Lww),
-            other => Err(format!(
-                "unknown machine {other:?}: expected kv, txn or lww"
-            )),
-        }
+        MachineKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = MachineKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown machine {s:?}: expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
 impl fmt::Display for MachineKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MachineKind::Kv => "kv",
-            MachineKind::Txn => "txn",
-            MachineKind::Lww => "lww",
-        })
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::NODE_TYPES;
+
+    #[test]
+    fn builtin_machines_leave_the_node_types_alone() {
+        for kind in MachineKind::ALL {
+            let m = kind.build();
+            for ty in NODE_TYPES {
+                assert!(!m.serves(ty), "{kind} claims the node's type {ty}");
+            }
+            assert_eq!(kind.to_string().parse::<MachineKind>(), Ok(*kind));
+        }
+        assert!("nope".parse::<MachineKind>().is_err());
     }
 }

@@ -1,35 +1,21 @@
-//! What goes into the log for a client request, and at-most-once application.
+//! What the node appends to the log for a client request.
 
-use crate::protocol::{Payload, RequestId};
+use crate::protocol::RequestId;
+use crate::raft::Data;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
-/// A client request as a log entry. Every node applies it; only `reply_from` (the
-/// leader that appended it) answers the client, so the client gets one reply.
+/// A client request as a log entry: the machine's encoded command plus who asked
+/// and who answers. Every node applies it; only `reply_from` (the leader that
+/// appended it) answers the client, so the client gets one reply.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Command {
     pub id: RequestId,
+    /// The origin's floor when it handed the request over (see `session.rs`).
+    #[serde(default)]
+    pub floor: u64,
     pub client: String,
     pub client_msg_id: u64,
     pub reply_from: String,
-    pub request: Payload,
-}
-
-/// Remembers which requests were applied, so a request appended twice (a forward
-/// retried after a leader change) takes effect once. Part of the replicated state:
-/// every node sees the same entries in the same order, so every node agrees.
-#[derive(Clone, Debug, Default)]
-pub struct AppliedRequests {
-    seen: HashSet<RequestId>,
-}
-
-impl AppliedRequests {
-    /// Records `id`; false if it was applied before.
-    pub fn first_time(&mut self, id: &RequestId) -> bool {
-        if self.seen.contains(id) {
-            return false;
-        }
-        self.seen.insert(id.clone());
-        true
-    }
+    /// The machine's command, opaque to the node.
+    pub command: Data,
 }

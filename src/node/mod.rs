@@ -2,15 +2,20 @@
 //!
 //! Deterministic like the core: messages and time come in, messages and log lines
 //! go out. The binary's runtime, the simulator and the tests all drive this type.
+//! It is generic over the [`Machine`] it drives; [`Builtin`] (chosen with
+//! `--machine`) is the default.
 //!
-//! A client request's path: the node that receives it (its *origin*) keeps it as
+//! A client request's path: the node that receives it (its *origin*) asks the
+//! machine to admit it ([`Admission`]): answered at once (lww, or a refusal), a
+//! read (served after ReadIndex), or a command for the log. It keeps a command as
 //! [`Pending`] and hands it to the leader it knows: proposes it itself when it
 //! leads, else forwards it. The leader appends a [`Command`] naming itself as
 //! `reply_from`. Every node applies committed commands in order; the `reply_from`
 //! leader answers the client (commit-then-reply), and the origin drops its pending
-//! copy. A request whose leader changed is handed to the new one; duplicates in the
-//! log are applied once.
+//! copy. A request whose leader changed is handed to the new one; the replicated
+//! session table applies duplicates once (see `session.rs`).
 
+mod apply;
 mod command;
 mod config;
 mod local;
@@ -18,43 +23,48 @@ mod local;
 mod mutation;
 mod pending;
 mod reads;
+mod requests;
+mod session;
+mod state;
 
-pub use command::{AppliedRequests, Command};
+pub use command::Command;
 #[cfg(feature = "mutations")]
 pub use config::Mutation;
 pub use config::NodeConfig;
 pub use pending::Pending;
+pub use session::{Session, Sessions};
+pub use state::{Applied, Replicated};
 
-use crate::machines::{Machine, StateMachine};
+use crate::machines::{Admission, Builtin, Context, Machine, Reply};
 use crate::protocol::{
-    Body, DecodeError, ErrorCode, Forward, ForwardBatch, ForwardNack, Message, Payload, RequestId,
+    Body, ClientBody, DecodeError, ErrorCode, Forward, ForwardOp, Message, Payload,
 };
 use crate::raft::{Raft, Role};
 use std::collections::BTreeMap;
 
-/// One raft-kv node.
+/// One raft-kv node, driving machine `M`.
 #[derive(Debug)]
-pub struct Node {
+pub struct Node<M: Machine = Builtin> {
     config: NodeConfig,
     seed: u64,
+    /// Distinct for every start of this node's process (see `RequestId`).
+    incarnation: u64,
     cluster: Option<Cluster>,
+    /// What the committed log drives.
+    state: Replicated<M>,
     next_msg_id: u64,
     outbox: Vec<Message>,
     logs: Vec<String>,
 }
 
-/// State that exists once `init` arrived.
+/// Routing state that exists once `init` arrived.
 #[derive(Debug)]
 struct Cluster {
     id: String,
     raft: Raft,
-    machine: Machine,
-    applied: AppliedRequests,
     pending: BTreeMap<u64, Pending>,
     next_seq: u64,
     last_role: (Role, u64, Option<String>),
-    /// Index of the last entry applied to the machine.
-    applied_index: u64,
     /// ReadIndex reads this leader is answering, by context.
     read_waiters: BTreeMap<u64, reads::ReadWaiter>,
     /// Reads this follower serves itself (`follower_reads`), by context.
@@ -65,17 +75,46 @@ struct Cluster {
     last_forward_at: Option<u64>,
 }
 
-impl Node {
-    /// A node waiting for `init`. `seed` drives its election jitter.
-    pub fn new(config: NodeConfig, seed: u64) -> Node {
+impl Node<Builtin> {
+    /// A node of the built-in machine `config.machine`, waiting for `init`.
+    /// `seed` drives its election jitter.
+    pub fn new(config: NodeConfig, seed: u64) -> Node<Builtin> {
+        let machine = builtin_machine(&config);
+        Node::with_machine(config, machine, seed)
+    }
+}
+
+/// A fresh built-in machine of the kind `config.machine` names.
+pub fn builtin_machine(config: &NodeConfig) -> Builtin {
+    #[cfg(feature = "mutations")]
+    if config.mutation == Mutation::NonAtomicTxn {
+        return Builtin::NonAtomicTxn(Default::default());
+    }
+    config.machine.build()
+}
+
+impl<M: Machine> Node<M> {
+    /// A node driving `machine` (any [`StateMachine`](crate::machines::StateMachine)
+    /// is a [`Machine`]), waiting for `init`. `seed` drives its election jitter.
+    pub fn with_machine(config: NodeConfig, machine: M, seed: u64) -> Node<M> {
         Node {
             config,
             seed,
+            incarnation: 0,
             cluster: None,
+            state: Replicated::new(machine),
             next_msg_id: 0,
             outbox: Vec::new(),
             logs: Vec::new(),
         }
+    }
+
+    /// Sets this process's incarnation: it must differ for every start of the
+    /// same node id and grow across restarts (the runtime uses the wall clock at
+    /// start-up), so that request ids are never reused.
+    pub fn with_incarnation(mut self, incarnation: u64) -> Node<M> {
+        self.incarnation = incarnation;
+        self
     }
 
     /// This node's id, once initialized.
@@ -88,9 +127,14 @@ impl Node {
         self.cluster.as_ref().map(|c| &c.raft)
     }
 
-    /// The state machine, once initialized.
-    pub fn machine(&self) -> Option<&Machine> {
-        self.cluster.as_ref().map(|c| &c.machine)
+    /// The state machine.
+    pub fn machine(&self) -> &M {
+        &self.state.machine
+    }
+
+    /// The replicated state: machine, sessions, applied index.
+    pub fn replicated(&self) -> &Replicated<M> {
+        &self.state
     }
 
     /// Number of client requests this node is still tracking.
@@ -116,16 +160,7 @@ impl Node {
             t = t.min(last + self.config.forward_linger);
         }
         for p in c.pending.values() {
-            if p.answered {
-                t = t.min(local::retry_at(p, &self.config));
-                continue;
-            }
-            let due = if p.handed {
-                p.last_attempt + self.config.retry_interval
-            } else {
-                p.received + self.config.unavailable_timeout
-            };
-            t = t.min(due).min(p.received + self.config.request_expiry);
+            t = t.min(p.next_deadline(&self.config));
         }
         Some(t)
     }
@@ -188,10 +223,7 @@ impl Node {
             Err(p) => p,
         };
         match payload {
-            Payload::Read { .. }
-            | Payload::Write { .. }
-            | Payload::Cas { .. }
-            | Payload::Txn { .. } => self.on_client_request(now, src, msg_id, payload),
+            Payload::Client(body) => self.on_client_request(now, src, msg_id, body),
             Payload::Forward(f) => self.on_forward(src, f),
             Payload::ForwardNack(n) => self.on_forward_nack(now, n),
             Payload::ReadIndex { ctx } => self.on_read_index(src, ctx),
@@ -211,48 +243,7 @@ impl Node {
         c.raft.tick(now);
         let retry = self.config.retry_interval;
         self.expire_local_reads(now, retry);
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        let cfg = &self.config;
-        let mut unavailable = Vec::new();
-        let mut retry = Vec::new();
-        let mut expired = Vec::new();
-        for (&seq, p) in &c.pending {
-            if p.answered {
-                if now >= local::retry_at(p, cfg) {
-                    retry.push(seq);
-                }
-                continue;
-            }
-            if now >= p.received + cfg.request_expiry {
-                expired.push(seq);
-            } else if !p.handed && now >= p.received + cfg.unavailable_timeout {
-                unavailable.push(seq);
-            } else if p.handed && now >= p.last_attempt + cfg.retry_interval {
-                retry.push(seq);
-            }
-        }
-        for seq in expired {
-            c.pending.remove(&seq);
-        }
-        let refused: Vec<Pending> = unavailable
-            .iter()
-            .filter_map(|seq| c.pending.remove(seq))
-            .collect();
-        for p in refused {
-            // Definite: this request was never handed to any leader, so it is in no
-            // log and can never take effect.
-            self.reply_error(
-                &p.client,
-                Some(p.client_msg_id),
-                ErrorCode::TemporarilyUnavailable,
-                "no leader known",
-            );
-        }
-        for seq in retry {
-            self.route(now, seq);
-        }
+        self.retry_pending(now);
         self.after(now);
     }
 
@@ -287,12 +278,9 @@ impl Node {
                 self.cluster = Some(Cluster {
                     id: node_id.clone(),
                     raft,
-                    machine: self.config.machine.build(),
-                    applied: AppliedRequests::default(),
                     pending: BTreeMap::new(),
                     next_seq: 0,
                     last_role,
-                    applied_index: 0,
                     read_waiters: BTreeMap::new(),
                     local_reads: BTreeMap::new(),
                     next_read_ctx: 0,
@@ -301,7 +289,7 @@ impl Node {
                 });
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",
-                    self.config.machine
+                    self.state.machine.name()
                 ));
                 self.send(node_id, src, msg_id, Payload::InitOk);
                 self.after(now);
@@ -315,197 +303,42 @@ impl Node {
         }
     }
 
+    /// A client request in the machine's vocabulary.
     fn on_client_request(
         &mut self,
         now: u64,
         client: String,
         msg_id: Option<u64>,
-        request: Payload,
+        body: ClientBody,
     ) {
-        let Some(c) = self.cluster.as_mut() else {
+        let Some(c) = self.cluster.as_ref() else {
             return;
         };
         let Some(msg_id) = msg_id else {
-            self.logs
-                .push(format!("skipped request without msg_id from {client}"));
+            self.logs.push(format!(
+                "skipped {} request without msg_id from {client}",
+                body.ty
+            ));
             return;
         };
-        if let Err(reply) = c.machine.check(&request) {
-            let id = c.id.clone();
-            self.send(id, client, Some(msg_id), reply);
-            return;
-        }
-        #[cfg(feature = "mutations")]
-        if self.mutant_local_read(&client, msg_id, &request) {
-            return;
-        }
-        if self.answer_locally(now, &client, msg_id, &request) {
-            return;
-        }
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        let seq = c.next_seq;
-        c.next_seq += 1;
-        c.pending.insert(
-            seq,
-            Pending {
-                client,
-                client_msg_id: msg_id,
-                request,
-                received: now,
-                sent_to: None,
-                last_attempt: now,
-                handed: false,
-                answered: false,
-            },
-        );
-        self.route(now, seq);
-    }
-
-    /// Hands pending request `seq` to the leader this node knows, if any.
-    fn route(&mut self, now: u64, seq: u64) {
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        let Some(p) = c.pending.get_mut(&seq) else {
-            return;
-        };
-        // Counts as an attempt even with no leader known, so the retry timer moves on.
-        p.last_attempt = now;
-        let Some(leader) = c.raft.leader().map(str::to_owned) else {
-            return;
-        };
-        p.handed = true;
-        p.sent_to = Some(leader.clone());
-        let (client, client_msg_id, request) =
-            (p.client.clone(), p.client_msg_id, p.request.clone());
-        let read_only = c.machine.is_read_only(&request);
-        if read_only {
-            // A read changes nothing, so once handed over it needs no tracking: if
-            // it is lost the client times out, which for a read is a failure.
-            c.pending.remove(&seq);
-            if self.config.follower_reads && leader != c.id {
-                self.ask_read_index(now, leader, client, client_msg_id, request);
-                return;
+        let ctx = Context { node: &c.id, now };
+        match self.state.machine.admit_body(&body, &ctx) {
+            Admission::Local { reply, replicate } => {
+                self.answer(&client, msg_id, reply);
+                if let Some(command) = replicate {
+                    self.disseminate(now, command);
+                }
             }
-        }
-        let id = RequestId {
-            node: c.id.clone(),
-            seq,
-        };
-        if leader == c.id {
-            let reply_from = c.id.clone();
-            self.lead(Command {
-                id,
-                client,
-                client_msg_id,
-                reply_from,
-                request,
-            });
-        } else {
-            let fwd = Forward {
-                id,
-                client,
-                client_msg_id,
-                request: Box::new(request),
-            };
-            self.queue_forward(leader, fwd);
-        }
-    }
-
-    /// Appends a command as leader; it is answered when applied.
-    fn lead(&mut self, cmd: Command) {
-        #[cfg(feature = "mutations")]
-        let cmd = match self.mutant_lead(cmd) {
-            Some(cmd) => cmd,
-            None => return,
-        };
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        if c.machine.is_read_only(&cmd.request) {
-            // Reads need no log entry (unless a mutation already answered it).
-            if !cmd.reply_from.is_empty() {
-                self.lead_read(cmd);
+            Admission::Read => {
+                #[cfg(feature = "mutations")]
+                if self.mutant_local_read(&client, msg_id, &body) {
+                    return;
+                }
+                self.track(now, client, msg_id, ForwardOp::Read(body), false);
             }
-            return;
-        }
-        propose(&mut c.raft, &cmd);
-    }
-
-    fn on_forward(&mut self, src: String, batch: ForwardBatch) {
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        if !c.raft.is_leader() {
-            // Definitely not appended here: the origin may try elsewhere.
-            let ids = batch.requests.into_iter().map(|f| f.id).collect();
-            let nack = ForwardNack {
-                ids,
-                leader: c.raft.leader().map(str::to_owned),
-            };
-            let from = c.id.clone();
-            self.send(from, src, None, Payload::ForwardNack(nack));
-            return;
-        }
-        let reply_from = c.id.clone();
-        for f in batch.requests {
-            let cmd = Command {
-                id: f.id,
-                client: f.client,
-                client_msg_id: f.client_msg_id,
-                reply_from: reply_from.clone(),
-                request: *f.request,
-            };
-            self.lead(cmd);
-        }
-    }
-
-    fn on_forward_nack(&mut self, now: u64, n: ForwardNack) {
-        for id in n.ids {
-            let Some(c) = self.cluster.as_ref() else {
-                return;
-            };
-            if id.node != c.id {
-                continue;
+            Admission::Propose(command) => {
+                self.track(now, client, msg_id, ForwardOp::Command(command), false);
             }
-            let Some(p) = c.pending.get(&id.seq) else {
-                continue;
-            };
-            let leader = c.raft.leader().map(str::to_owned);
-            if leader.is_some() && leader != p.sent_to {
-                self.route(now, id.seq);
-            }
-        }
-    }
-
-    /// Queues a forward; forwards to a leader go out together, at once after a
-    /// quiet spell, else at most once per `forward_linger` (batching under load).
-    fn queue_forward(&mut self, leader: String, fwd: Forward) {
-        if let Some(c) = self.cluster.as_mut() {
-            c.forward_queue.entry(leader).or_default().push(fwd);
-        }
-    }
-
-    fn flush_forwards(&mut self, now: u64) {
-        let linger = self.config.forward_linger;
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        if c.forward_queue.is_empty() || c.last_forward_at.is_some_and(|t| now < t + linger) {
-            return;
-        }
-        c.last_forward_at = Some(now);
-        let from = c.id.clone();
-        let queue = std::mem::take(&mut c.forward_queue);
-        for (leader, requests) in queue {
-            self.send(
-                from.clone(),
-                leader,
-                None,
-                Payload::Forward(ForwardBatch { requests }),
-            );
         }
     }
 
@@ -545,39 +378,6 @@ impl Node {
         self.flush_raft();
     }
 
-    fn apply_committed(&mut self) {
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
-        let mut replies = Vec::new();
-        for (index, entry) in c.raft.take_committed() {
-            c.applied_index = index;
-            let Some(data) = entry.data else { continue };
-            let cmd: Command = match serde_json::from_value(data) {
-                Ok(cmd) => cmd,
-                Err(e) => {
-                    self.logs
-                        .push(format!("entry {index} is not a command: {e}"));
-                    continue;
-                }
-            };
-            if cmd.id.node == c.id {
-                c.pending.remove(&cmd.id.seq);
-            }
-            if !c.applied.first_time(&cmd.id) {
-                continue;
-            }
-            let reply = c.machine.apply(&cmd.request);
-            if cmd.reply_from == c.id && local::needs_reply(&cmd) {
-                replies.push((cmd.client, cmd.client_msg_id, reply));
-            }
-        }
-        let id = c.id.clone();
-        for (client, msg_id, reply) in replies {
-            self.send(id.clone(), client, Some(msg_id), reply);
-        }
-    }
-
     fn flush_raft(&mut self) {
         let Some(c) = self.cluster.as_mut() else {
             return;
@@ -586,6 +386,12 @@ impl Node {
         for (to, m) in c.raft.take_messages() {
             self.send(id.clone(), to, None, Payload::from_raft(m));
         }
+    }
+
+    /// Sends a machine's reply (or its rejection) to a client.
+    fn answer(&mut self, client: &str, msg_id: u64, reply: Reply) {
+        let from = self.id().unwrap_or("?").to_owned();
+        self.send(from, client.to_owned(), Some(msg_id), reply_payload(reply));
     }
 
     fn reply_error(&mut self, to: &str, in_reply_to: Option<u64>, code: ErrorCode, text: &str) {
@@ -614,12 +420,14 @@ impl Node {
     }
 }
 
-fn propose(raft: &mut Raft, cmd: &Command) {
-    match serde_json::to_value(cmd) {
-        Ok(v) => {
-            raft.propose(v);
-        }
-        Err(e) => debug_assert!(false, "command did not serialize: {e}"),
+/// A machine's reply as a protocol payload.
+fn reply_payload(reply: Reply) -> Payload {
+    match reply {
+        Ok(body) => Payload::Client(body),
+        Err(r) => Payload::Error {
+            code: r.code,
+            text: r.text,
+        },
     }
 }
 

@@ -1,13 +1,15 @@
 //! Requests a node received from clients and has not seen applied yet.
 
-use crate::protocol::Payload;
+use super::NodeConfig;
+use crate::protocol::ForwardOp;
 
 /// A client request waiting at the node that received it.
 #[derive(Clone, Debug)]
 pub struct Pending {
     pub client: String,
     pub client_msg_id: u64,
-    pub request: Payload,
+    /// The admitted request: a command for the log, or a read.
+    pub op: ForwardOp,
     pub received: u64,
     /// The leader it was last handed to (proposed locally or forwarded), if any.
     pub sent_to: Option<String>,
@@ -19,4 +21,50 @@ pub struct Pending {
     /// replicated; see `local.rs`): never expires, never gets a reply, retried until
     /// applied.
     pub answered: bool,
+}
+
+/// What a pending request is due for now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    Nothing,
+    /// Hand it to the leader (again).
+    Retry,
+    /// Never handed to a leader in time: error 11 (definite, it is in no log).
+    Unavailable,
+    /// Its client gave up long ago: forget it, without a reply.
+    Expired,
+}
+
+impl Pending {
+    /// The earliest time at which this request is due for something.
+    pub fn next_deadline(&self, config: &NodeConfig) -> u64 {
+        let retry = self.last_attempt + config.retry_interval;
+        if self.answered {
+            return retry;
+        }
+        let due = if self.handed {
+            retry
+        } else {
+            self.received + config.unavailable_timeout
+        };
+        due.min(self.received + config.request_expiry)
+    }
+
+    /// What this request is due for at `now`.
+    pub fn due(&self, now: u64, config: &NodeConfig) -> Due {
+        let retry = now >= self.last_attempt + config.retry_interval;
+        if self.answered {
+            // A dissemination: no expiry, no error 11.
+            return if retry { Due::Retry } else { Due::Nothing };
+        }
+        if now >= self.received + config.request_expiry {
+            Due::Expired
+        } else if !self.handed && now >= self.received + config.unavailable_timeout {
+            Due::Unavailable
+        } else if self.handed && retry {
+            Due::Retry
+        } else {
+            Due::Nothing
+        }
+    }
 }

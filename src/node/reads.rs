@@ -6,9 +6,9 @@
 //! index and answers from its own state once it has applied that index (6 delays,
 //! but the leader does not evaluate the read).
 
-use super::{Command, Node};
-use crate::machines::StateMachine;
-use crate::protocol::Payload;
+use super::Node;
+use crate::machines::Machine;
+use crate::protocol::{ClientBody, Payload};
 
 /// Who a leader's confirmed read is for.
 #[derive(Clone, Debug)]
@@ -17,7 +17,7 @@ pub enum ReadFor {
     Client {
         client: String,
         client_msg_id: u64,
-        request: Payload,
+        request: ClientBody,
     },
     /// A follower's read: the leader sends it the read index once confirmed.
     Follower { node: String, ctx: u64 },
@@ -36,23 +36,14 @@ pub struct ReadWaiter {
 pub struct LocalRead {
     pub client: String,
     pub client_msg_id: u64,
-    pub request: Payload,
+    pub request: ClientBody,
     pub index: Option<u64>,
     pub asked_at: u64,
 }
 
-impl Node {
-    /// Leader: queue a read-only command for ReadIndex instead of appending it.
-    pub(super) fn lead_read(&mut self, cmd: Command) {
-        let target = ReadFor::Client {
-            client: cmd.client,
-            client_msg_id: cmd.client_msg_id,
-            request: cmd.request,
-        };
-        self.lead_read_for(target);
-    }
-
-    fn lead_read_for(&mut self, target: ReadFor) {
+impl<M: Machine> Node<M> {
+    /// Leader: serve a read once a ReadIndex round confirms leadership.
+    pub(super) fn lead_read_for(&mut self, target: ReadFor) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
@@ -76,7 +67,7 @@ impl Node {
         leader: String,
         client: String,
         client_msg_id: u64,
-        request: Payload,
+        request: ClientBody,
     ) {
         let Some(c) = self.cluster.as_mut() else {
             return;
@@ -145,7 +136,7 @@ impl Node {
                 w.index = Some(index);
             }
         }
-        let applied = c.applied_index;
+        let applied = self.state.applied_index;
         // A follower's read only needs the index; a client's needs it applied here.
         let done: Vec<u64> = c
             .read_waiters
@@ -169,7 +160,8 @@ impl Node {
                     client_msg_id,
                     request,
                 } => {
-                    out.push((client, Some(client_msg_id), c.machine.query(&request)));
+                    let reply = super::reply_payload(self.state.machine.query_body(&request));
+                    out.push((client, Some(client_msg_id), reply));
                 }
                 ReadFor::Follower { node, ctx } => {
                     out.push((node, None, Payload::ReadIndexOk { ctx, index }))
@@ -187,7 +179,7 @@ impl Node {
             return;
         };
         #[allow(unused_mut)]
-        let mut applied = c.applied_index;
+        let mut applied = self.state.applied_index;
         #[cfg(feature = "mutations")]
         if self.config.mutation == super::Mutation::FollowerReadIgnoresIndex {
             applied = u64::MAX;
@@ -201,12 +193,15 @@ impl Node {
         let mut out = Vec::new();
         for ctx in done {
             if let Some(r) = c.local_reads.remove(&ctx) {
-                out.push((r.client, r.client_msg_id, c.machine.query(&r.request)));
+                out.push((
+                    r.client,
+                    r.client_msg_id,
+                    self.state.machine.query_body(&r.request),
+                ));
             }
         }
-        let id = c.id.clone();
         for (client, msg_id, reply) in out {
-            self.send(id.clone(), client, Some(msg_id), reply);
+            self.answer(&client, msg_id, reply);
         }
     }
 }

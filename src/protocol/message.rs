@@ -1,12 +1,17 @@
 //! The Maelstrom envelope and bodies.
 //!
 //! Bodies serialize with the keys in Maelstrom's order: `type`, `in_reply_to`,
-//! `msg_id`, then the payload's own fields (sorted).
+//! `msg_id`, then the payload's own fields (sorted). Bodies of the node's own
+//! vocabulary (init, errors, Raft and node-internal messages) are typed here; every
+//! other body is a [`ClientBody`] for the state machine to decode.
 
+use super::client::ClientBody;
 use super::error::ErrorCode;
-use crate::raft;
+use crate::raft::{self, Data};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One line of the protocol: `{"src": .., "dest": .., "body": {..}}`.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,22 +29,45 @@ pub struct Body {
     pub payload: Payload,
 }
 
-/// Identifies a client request across nodes: the node that received it from the
-/// client and that node's sequence number. Used to apply a request at most once
-/// even when a forward is retried.
+/// Identifies a client request across nodes and restarts: the node that received
+/// it from the client (its *origin*), that node process's incarnation, and the
+/// origin's sequence number. The replicated session table applies each id at most
+/// once even when a forward is retried (see `node::session`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RequestId {
     pub node: String,
+    /// Distinct for every start of the origin's process, increasing across
+    /// restarts, so a restarted node never reuses an id.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub incarnation: u64,
     pub seq: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What a forward asks the leader to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForwardOp {
+    /// Append this machine command to the log (already admitted by the origin).
+    Command(Data),
+    /// Serve this read-only request after a ReadIndex round.
+    Read(ClientBody),
 }
 
 /// A client request handed from the node that received it to the leader.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Forward {
     pub id: RequestId,
+    /// Every request of the origin below this `seq` is settled: applied, or given
+    /// up by its client. Lets the session table forget them (see `node::session`).
+    #[serde(default)]
+    pub floor: u64,
     pub client: String,
     pub client_msg_id: u64,
-    pub request: Box<Payload>,
+    pub op: ForwardOp,
 }
 
 /// Client requests a node hands to the leader in one message.
@@ -56,8 +84,9 @@ pub struct ForwardNack {
     pub leader: Option<String>,
 }
 
-/// Every body this node understands, tagged by `type`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Every body, tagged by `type`: the node's own vocabulary, and [`Payload::Client`]
+/// for the rest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
     Init {
@@ -65,31 +94,6 @@ pub enum Payload {
         node_ids: Vec<String>,
     },
     InitOk,
-    Read {
-        key: Value,
-    },
-    ReadOk {
-        value: Value,
-    },
-    Write {
-        key: Value,
-        value: Value,
-    },
-    WriteOk,
-    Cas {
-        key: Value,
-        from: Value,
-        to: Value,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        create_if_not_exists: Option<bool>,
-    },
-    CasOk,
-    Txn {
-        txn: Vec<Value>,
-    },
-    TxnOk {
-        txn: Vec<Value>,
-    },
     Error {
         code: ErrorCode,
         text: String,
@@ -99,6 +103,7 @@ pub enum Payload {
     AppendEntries(raft::AppendEntries),
     AppendEntriesRes(raft::AppendEntriesRes),
     Forward(ForwardBatch),
+    ForwardNack(ForwardNack),
     /// A follower asks the leader for a read index (`ctx` is the follower's).
     ReadIndex {
         ctx: u64,
@@ -108,30 +113,16 @@ pub enum Payload {
         ctx: u64,
         index: u64,
     },
-    ForwardNack(ForwardNack),
-    /// A stamped last-write-wins write, replicated through the log by the `lww`
-    /// machine. Internal: it only travels inside a [`Forward`] or a log entry, so it
-    /// is deliberately absent from [`KNOWN_TYPES`] (a client sending it gets error 10).
-    LwwWrite {
-        key: Value,
-        value: Value,
-        stamp: crate::machines::lww::Stamp,
-    },
+    /// A request or reply in the state machine's vocabulary.
+    #[serde(skip)]
+    Client(ClientBody),
 }
 
-/// The `type` strings of [`Payload`], used to tell "unknown type" (error 10) from
-/// "known type with bad fields" (error 12).
-pub const KNOWN_TYPES: &[&str] = &[
+/// The `type` strings of the node's own vocabulary. Every other type is a client
+/// body; machines must not use these names.
+pub const NODE_TYPES: &[&str] = &[
     "init",
     "init_ok",
-    "read",
-    "read_ok",
-    "write",
-    "write_ok",
-    "cas",
-    "cas_ok",
-    "txn",
-    "txn_ok",
     "error",
     "request_vote",
     "request_vote_res",
@@ -149,6 +140,26 @@ impl Payload {
         Payload::Error {
             code,
             text: text.into(),
+        }
+    }
+
+    /// A client body of type `ty` with `fields` (a JSON object).
+    pub fn client(ty: &str, fields: Value) -> Payload {
+        Payload::Client(ClientBody::new(ty, fields))
+    }
+
+    /// The body's `type` string.
+    pub fn type_name(&self) -> String {
+        match self {
+            Payload::Client(c) => c.ty.clone(),
+            other => match serde_json::to_value(other) {
+                Ok(Value::Object(m)) => m
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                _ => "?".to_owned(),
+            },
         }
     }
 
@@ -177,12 +188,17 @@ impl Payload {
 impl Serialize for Body {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeMap};
-        let Value::Object(mut fields) =
-            serde_json::to_value(&self.payload).map_err(S::Error::custom)?
-        else {
-            return Err(S::Error::custom("payload did not serialize to an object"));
+        let (ty, fields) = match &self.payload {
+            Payload::Client(c) => (Value::String(c.ty.clone()), c.fields.clone()),
+            other => {
+                let Value::Object(mut fields) =
+                    serde_json::to_value(other).map_err(S::Error::custom)?
+                else {
+                    return Err(S::Error::custom("payload did not serialize to an object"));
+                };
+                (fields.remove("type").unwrap_or(Value::Null), fields)
+            }
         };
-        let ty = fields.remove("type").unwrap_or(Value::Null);
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("type", &ty)?;
         if let Some(id) = self.in_reply_to {
@@ -220,6 +236,78 @@ pub struct DecodeError {
     pub text: String,
 }
 
+/// The envelope, with the body left as text.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    src: Option<Value>,
+    #[serde(default)]
+    dest: Option<Value>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
+}
+
+/// The reserved keys of a body; the rest is skipped.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(rename = "type", default)]
+    ty: Option<Value>,
+    #[serde(default)]
+    msg_id: Option<Value>,
+    #[serde(default)]
+    in_reply_to: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct InitBody {
+    node_id: String,
+    node_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: ErrorCode,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct ReadIndexBody {
+    ctx: u64,
+    #[serde(default)]
+    index: Option<u64>,
+}
+
+/// Decodes a body of the node's own vocabulary; `None` for a client type.
+fn decode_node_body(ty: &str, body: &str) -> Option<Result<Payload, serde_json::Error>> {
+    use serde_json::from_str;
+    Some(match ty {
+        "init" => from_str::<InitBody>(body).map(|b| Payload::Init {
+            node_id: b.node_id,
+            node_ids: b.node_ids,
+        }),
+        "init_ok" => Ok(Payload::InitOk),
+        "error" => from_str::<ErrorBody>(body).map(|b| Payload::Error {
+            code: b.code,
+            text: b.text,
+        }),
+        "request_vote" => from_str(body).map(Payload::RequestVote),
+        "request_vote_res" => from_str(body).map(Payload::RequestVoteRes),
+        "append_entries" => from_str(body).map(Payload::AppendEntries),
+        "append_entries_res" => from_str(body).map(Payload::AppendEntriesRes),
+        "forward" => from_str(body).map(Payload::Forward),
+        "forward_nack" => from_str(body).map(Payload::ForwardNack),
+        "read_index" => from_str::<ReadIndexBody>(body).map(|b| Payload::ReadIndex { ctx: b.ctx }),
+        "read_index_ok" => from_str::<ReadIndexBody>(body).and_then(|b| {
+            let index = b
+                .index
+                .ok_or_else(|| serde::de::Error::missing_field("index"))?;
+            Ok(Payload::ReadIndexOk { ctx: b.ctx, index })
+        }),
+        _ => return None,
+    })
+}
+
 impl Message {
     /// Renders the message as one protocol line (no newline).
     pub fn to_line(&self) -> String {
@@ -227,57 +315,61 @@ impl Message {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// Parses one protocol line. Never panics, whatever the input.
+    /// Parses one protocol line. Never panics, whatever the input. A body whose
+    /// `type` is not the node's own becomes a [`Payload::Client`]; whether a
+    /// machine serves it is the machine's call.
     pub fn from_line(line: &str) -> Result<Message, DecodeError> {
         let malformed = |reply_to, text: String| DecodeError {
             reply_to,
             code: ErrorCode::MalformedRequest,
             text,
         };
-        let value: Value = serde_json::from_str(line)
-            .map_err(|e| malformed(None, format!("invalid JSON: {e}")))?;
-        let Value::Object(mut envelope) = value else {
-            return Err(malformed(None, "message is not a JSON object".into()));
+        let envelope: Envelope = serde_json::from_str(line).map_err(|e| {
+            let text = match serde_json::from_str::<IgnoredAny>(line) {
+                Ok(_) => format!("message is not an envelope object: {e}"),
+                Err(_) => format!("invalid JSON: {e}"),
+            };
+            malformed(None, text)
+        })?;
+        let src = envelope.src.as_ref().and_then(Value::as_str);
+        let dest = envelope.dest.as_ref().and_then(Value::as_str);
+        let Some(body) = envelope.body else {
+            return Err(malformed(None, "message has no body object".into()));
         };
-        let src = envelope
-            .get("src")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let dest = envelope
-            .get("dest")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let mut body = match envelope.remove("body") {
-            Some(Value::Object(body)) => body,
-            _ => return Err(malformed(None, "message has no body object".into())),
-        };
-        let msg_id = body.get("msg_id").and_then(Value::as_u64);
-        let reply_to = match (&src, &dest, msg_id) {
-            (Some(s), Some(d), Some(id)) => Some((s.clone(), d.clone(), id)),
+        let header: Header = serde_json::from_str(body.get())
+            .map_err(|_| malformed(None, "message has no body object".into()))?;
+        let msg_id = header.msg_id.as_ref().and_then(Value::as_u64);
+        let reply_to = match (src, dest, msg_id) {
+            (Some(s), Some(d), Some(id)) => Some((s.to_owned(), d.to_owned(), id)),
             _ => None,
         };
         let (Some(src), Some(dest)) = (src, dest) else {
             return Err(malformed(None, "message needs string src and dest".into()));
         };
-        let in_reply_to =
-            take_id(&mut body, "in_reply_to").map_err(|t| malformed(reply_to.clone(), t))?;
-        let msg_id = take_id(&mut body, "msg_id").map_err(|t| malformed(reply_to.clone(), t))?;
-        let ty = match body.get("type") {
-            Some(Value::String(t)) => t.clone(),
+        let in_reply_to = reserved_id(header.in_reply_to, "in_reply_to")
+            .map_err(|t| malformed(reply_to.clone(), t))?;
+        let msg_id =
+            reserved_id(header.msg_id, "msg_id").map_err(|t| malformed(reply_to.clone(), t))?;
+        let ty = match header.ty {
+            Some(Value::String(t)) => t,
             _ => return Err(malformed(reply_to, "body has no string type".into())),
         };
-        if !KNOWN_TYPES.contains(&ty.as_str()) {
-            return Err(DecodeError {
-                reply_to,
-                code: ErrorCode::NotSupported,
-                text: format!("unknown message type {ty:?}"),
-            });
-        }
-        let payload = Payload::deserialize(Value::Object(body))
-            .map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?;
+        let payload = match decode_node_body(&ty, body.get()) {
+            Some(decoded) => {
+                decoded.map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?
+            }
+            None => {
+                let client: ClientBody = serde_json::from_str(body.get())
+                    .map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?;
+                let mut client = client;
+                client.fields.remove("msg_id");
+                client.fields.remove("in_reply_to");
+                Payload::Client(client)
+            }
+        };
         Ok(Message {
-            src,
-            dest,
+            src: src.to_owned(),
+            dest: dest.to_owned(),
             body: Body {
                 in_reply_to,
                 msg_id,
@@ -287,8 +379,8 @@ impl Message {
     }
 }
 
-fn take_id(body: &mut Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
-    match body.remove(key) {
+fn reserved_id(value: Option<Value>, key: &str) -> Result<Option<u64>, String> {
+    match value {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_u64()
@@ -310,7 +402,7 @@ mod tests {
             body: Body {
                 in_reply_to: Some(3),
                 msg_id: Some(2),
-                payload: Payload::ReadOk { value: json!(1) },
+                payload: Payload::client("read_ok", json!({"value": 1})),
             },
         };
         assert_eq!(
@@ -320,18 +412,16 @@ mod tests {
     }
 
     #[test]
-    fn parses_requests_with_arbitrary_json_keys() {
+    fn client_bodies_keep_arbitrary_json_fields() {
         let m = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"type":"cas","msg_id":4,"key":[1,"a"],"from":{"x":1},"to":null}}"#)
             .unwrap();
         assert_eq!(m.body.msg_id, Some(4));
         assert_eq!(
             m.body.payload,
-            Payload::Cas {
-                key: json!([1, "a"]),
-                from: json!({"x": 1}),
-                to: Value::Null,
-                create_if_not_exists: None
-            }
+            Payload::client(
+                "cas",
+                json!({"key": [1, "a"], "from": {"x": 1}, "to": null})
+            )
         );
     }
 
@@ -339,22 +429,23 @@ mod tests {
     fn bad_lines_give_the_right_error() {
         let e = Message::from_line("{not json").unwrap_err();
         assert_eq!((e.code, e.reply_to), (ErrorCode::MalformedRequest, None));
+        let e = Message::from_line("[1,2]").unwrap_err();
+        assert_eq!((e.code, e.reply_to), (ErrorCode::MalformedRequest, None));
         let e = Message::from_line(
-            r#"{"src":"c1","dest":"n1","body":{"type":"frobnicate","msg_id":7}}"#,
+            r#"{"src":"c1","dest":"n1","body":{"type":"init","msg_id":8,"node_id":3}}"#,
         )
         .unwrap_err();
-        assert_eq!(e.code, ErrorCode::NotSupported);
-        assert_eq!(e.reply_to, Some(("c1".into(), "n1".into(), 7)));
-        let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"type":"read","msg_id":8}}"#)
-            .unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedRequest);
         assert_eq!(e.reply_to, Some(("c1".into(), "n1".into(), 8)));
         let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"msg_id":9}}"#).unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedRequest);
+        assert_eq!(e.reply_to, Some(("c1".into(), "n1".into(), 9)));
         let e = Message::from_line(
             r#"{"src":"c1","dest":"n1","body":{"type":"read","key":1,"msg_id":-1}}"#,
         )
         .unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedRequest);
+        let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":[1]}"#).unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedRequest);
     }
 
@@ -368,7 +459,7 @@ mod tests {
             entries: vec![
                 raft::Entry {
                     term: 2,
-                    data: Some(json!({"k": 1})),
+                    data: Some(Data::encode(&json!({"k": 1})).unwrap()),
                 },
                 raft::Entry {
                     term: 2,
@@ -385,6 +476,38 @@ mod tests {
                 in_reply_to: None,
                 msg_id: Some(5),
                 payload: Payload::AppendEntries(ae),
+            },
+        };
+        assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);
+    }
+
+    #[test]
+    fn forwards_round_trip_with_commands_and_reads() {
+        let fwd = |op| Forward {
+            id: RequestId {
+                node: "n2".into(),
+                incarnation: 7,
+                seq: 3,
+            },
+            floor: 2,
+            client: "c1".into(),
+            client_msg_id: 9,
+            op,
+        };
+        let m = Message {
+            src: "n2".into(),
+            dest: "n1".into(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(1),
+                payload: Payload::Forward(ForwardBatch {
+                    requests: vec![
+                        fwd(ForwardOp::Command(
+                            Data::encode(&json!({"a": [1]})).unwrap(),
+                        )),
+                        fwd(ForwardOp::Read(ClientBody::new("read", json!({"key": 1})))),
+                    ],
+                }),
             },
         };
         assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);

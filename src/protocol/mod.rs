@@ -1,9 +1,14 @@
-//! The Maelstrom wire protocol: envelope, bodies, error codes, and the line codec.
+//! The Maelstrom wire protocol: envelope, the node's own bodies (init, errors, Raft
+//! and node-internal messages), opaque client bodies, error codes, and the line
+//! codec. Knows nothing about any state machine.
 
+mod client;
 mod error;
 mod message;
 
+pub use client::ClientBody;
 pub use error::ErrorCode;
 pub use message::{
-    Body, DecodeError, Forward, ForwardBatch, ForwardNack, KNOWN_TYPES, Message, Payload, RequestId,
+    Body, DecodeError, Forward, ForwardBatch, ForwardNack, ForwardOp, Message, NODE_TYPES, Payload,
+    RequestId,
 };

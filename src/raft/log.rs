@@ -1,5 +1,6 @@
 //! The in-memory Raft log. Indexes are 1-based; index 0 is the empty prefix with term 0.
 
+use super::data::Data;
 use super::message::Entry;
 
 /// The replicated log (Figure 2: `log[]`).
@@ -176,21 +177,17 @@ impl Log {
 
 fn entry_size(entry: &Entry) -> usize {
     // A few bytes for the term and framing, plus the command's JSON length.
-    16 + entry
-        .data
-        .as_ref()
-        .map_or(0, |d| serde_json::to_vec(d).map_or(0, |v| v.len()))
+    16 + entry.data.as_ref().map_or(0, Data::len)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn e(term: u64) -> Entry {
         Entry {
             term,
-            data: Some(json!(term)),
+            data: Some(Data::encode(&term).unwrap()),
         }
     }
 

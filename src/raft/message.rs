@@ -1,19 +1,19 @@
 //! Messages exchanged between Raft peers. The core produces and consumes these as values;
 //! the node layer carries them inside Maelstrom bodies.
 
+use super::data::Data;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// A peer's id, as Maelstrom names it (`n1`, ...).
 pub type NodeId = String;
 
 /// One log entry. `data` is `None` for the no-op a new leader appends (Raft §8);
-/// otherwise an opaque command the state machine understands.
+/// otherwise an opaque command the application understands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub term: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
+    pub data: Option<Data>,
 }
 
 /// RequestVote (Figure 2), also used for PreVote (§9.6 of Ongaro's thesis) when

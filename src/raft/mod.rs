@@ -13,6 +13,7 @@
 //! messages of that round. The log here is in memory, so that step is empty.
 
 mod config;
+mod data;
 mod election;
 mod log;
 mod message;
@@ -21,6 +22,7 @@ mod read;
 mod replication;
 
 pub use config::Config;
+pub use data::Data;
 pub use log::{AppendOutcome, Log};
 pub use message::{
     AppendEntries, AppendEntriesRes, Entry, Message, NodeId, RequestVote, RequestVoteRes,
@@ -275,7 +277,7 @@ impl Raft {
 
     /// Appends a command to the leader's log. Returns its index, or `None` when this
     /// peer is not the leader. Replication starts with the next `take_messages`.
-    pub fn propose(&mut self, data: serde_json::Value) -> Option<u64> {
+    pub fn propose(&mut self, data: Data) -> Option<u64> {
         if self.role != Role::Leader {
             return None;
         }

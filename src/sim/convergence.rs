@@ -7,7 +7,7 @@ use super::run::SimConfig;
 use crate::check::history::{F, History};
 use crate::check::lww::{FinalRead, FinalValue};
 use crate::protocol::{ErrorCode, Payload};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The client id the final reads come from.
@@ -55,8 +55,11 @@ pub fn final_reads(
     let mut asked: BTreeMap<u64, (String, Value)> = BTreeMap::new();
     for node in &nodes {
         for key in keys {
-            let msg_id =
-                cluster.client_send(FINAL_CLIENT, node, Payload::Read { key: key.clone() });
+            let msg_id = cluster.client_send(
+                FINAL_CLIENT,
+                node,
+                Payload::client("read", json!({ "key": key })),
+            );
             asked.insert(msg_id, (node.clone(), key.clone()));
         }
     }
@@ -91,7 +94,10 @@ pub fn final_reads(
 /// What a reply to a final read says.
 pub fn final_value(reply: &Payload) -> FinalValue {
     match reply {
-        Payload::ReadOk { value } => FinalValue::of(value),
+        Payload::Client(body) if body.ty == "read_ok" => match body.get("value") {
+            Some(value) => FinalValue::of(value),
+            None => FinalValue::NoAnswer("read_ok without a value".into()),
+        },
         Payload::Error {
             code: ErrorCode::KeyDoesNotExist,
             ..

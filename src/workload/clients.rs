@@ -185,12 +185,24 @@ impl Clients {
         };
         let inv = busy.invocation;
         let (kind, value, error) = match &msg.body.payload {
-            Payload::ReadOk { value } if inv.f == F::Read => (Kind::Ok, value.clone(), None),
-            Payload::WriteOk if inv.f == F::Write => (Kind::Ok, inv.value.clone(), None),
-            Payload::CasOk if inv.f == F::Cas => (Kind::Ok, inv.value.clone(), None),
-            Payload::TxnOk { txn } if inv.f == F::Txn => {
-                (Kind::Ok, Value::Array(txn.clone()), None)
-            }
+            Payload::Client(reply) => match (reply.ty.as_str(), inv.f) {
+                ("read_ok", F::Read) => (
+                    Kind::Ok,
+                    reply.get("value").cloned().unwrap_or(Value::Null),
+                    None,
+                ),
+                ("write_ok", F::Write) | ("cas_ok", F::Cas) => (Kind::Ok, inv.value.clone(), None),
+                ("txn_ok", F::Txn) => (
+                    Kind::Ok,
+                    reply.get("txn").cloned().unwrap_or(Value::Null),
+                    None,
+                ),
+                _ => (
+                    Kind::Info,
+                    inv.value.clone(),
+                    Some(format!("unexpected reply {reply:?}")),
+                ),
+            },
             Payload::Error {
                 code: ErrorCode::KeyDoesNotExist,
                 ..

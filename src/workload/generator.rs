@@ -148,7 +148,7 @@ impl Generator {
                 f: F::Read,
                 key: Some(k.clone()),
                 value: Value::Null,
-                request: Payload::Read { key: k },
+                request: Payload::client("read", json!({ "key": k })),
             },
             1 => {
                 let v = json!(rng.gen_range(0..5));
@@ -156,7 +156,7 @@ impl Generator {
                     f: F::Write,
                     key: Some(k.clone()),
                     value: v.clone(),
-                    request: Payload::Write { key: k, value: v },
+                    request: Payload::client("write", json!({ "key": k, "value": v })),
                 }
             }
             _ => {
@@ -165,12 +165,7 @@ impl Generator {
                     f: F::Cas,
                     key: Some(k.clone()),
                     value: json!([from, to]),
-                    request: Payload::Cas {
-                        key: k,
-                        from,
-                        to,
-                        create_if_not_exists: None,
-                    },
+                    request: Payload::client("cas", json!({ "key": k, "from": from, "to": to })),
                 }
             }
         }
@@ -195,7 +190,7 @@ impl Generator {
             f: F::Txn,
             key: None,
             value: Value::Array(mops.clone()),
-            request: Payload::Txn { txn: mops },
+            request: Payload::client("txn", json!({ "txn": mops })),
         }
     }
 

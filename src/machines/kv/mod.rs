@@ -1,9 +1,58 @@
 //! The lin-kv machine: a map from JSON keys to JSON values with read, write and cas.
+//! Reads are served by ReadIndex; writes and cas go through the log.
 
-use super::StateMachine;
-use crate::protocol::{ErrorCode, Payload};
+use super::{Admit, Context, Rejection, StateMachine};
+use crate::protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// A lin-kv request (Maelstrom's vocabulary).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KvRequest {
+    Read {
+        key: Value,
+    },
+    Write {
+        key: Value,
+        value: Value,
+    },
+    Cas {
+        key: Value,
+        from: Value,
+        to: Value,
+        /// The lin-kv service's option: a missing key is created with `to`.
+        #[serde(default)]
+        create_if_not_exists: Option<bool>,
+    },
+}
+
+/// What lin-kv appends to the log: the requests that change state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KvCommand {
+    Write {
+        key: Value,
+        value: Value,
+    },
+    Cas {
+        key: Value,
+        from: Value,
+        to: Value,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        create_if_not_exists: bool,
+    },
+}
+
+/// A lin-kv reply.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KvReply {
+    ReadOk { value: Value },
+    WriteOk,
+    CasOk,
+}
 
 /// lin-kv state: keys are stored by their canonical JSON text, so any JSON value
 /// can be a key (`1` and `"1"` are different keys).
@@ -17,6 +66,13 @@ fn key_of(key: &Value) -> String {
     key.to_string()
 }
 
+fn missing(key: &Value) -> Rejection {
+    Rejection::new(
+        ErrorCode::KeyDoesNotExist,
+        format!("key {key} does not exist"),
+    )
+}
+
 impl KvMachine {
     /// The value stored at `key`, if any.
     pub fn get(&self, key: &Value) -> Option<&Value> {
@@ -25,162 +81,85 @@ impl KvMachine {
 }
 
 impl StateMachine for KvMachine {
-    fn check(&self, request: &Payload) -> Result<(), Payload> {
-        match request {
-            Payload::Read { .. } | Payload::Write { .. } | Payload::Cas { .. } => Ok(()),
-            _ => Err(Payload::error(
-                ErrorCode::NotSupported,
-                "the kv machine serves read, write and cas",
-            )),
-        }
-    }
+    type Request = KvRequest;
+    type Command = KvCommand;
+    type Reply = KvReply;
+    /// Every key (canonical JSON text) with its value, sorted.
+    type Snapshot = BTreeMap<String, Value>;
 
-    fn apply(&mut self, request: &Payload) -> Payload {
+    const NAME: &'static str = "kv";
+    const REQUEST_TYPES: &'static [&'static str] = &["read", "write", "cas"];
+
+    fn admit(&mut self, request: KvRequest, _ctx: &Context) -> Admit<Self> {
         match request {
-            Payload::Read { .. } => self.query(request),
-            Payload::Write { key, value } => {
-                self.map.insert(key_of(key), value.clone());
-                Payload::WriteOk
-            }
-            Payload::Cas {
+            KvRequest::Read { .. } => Admit::Read,
+            KvRequest::Write { key, value } => Admit::Propose(KvCommand::Write { key, value }),
+            KvRequest::Cas {
                 key,
                 from,
                 to,
                 create_if_not_exists,
-            } => match self.map.get_mut(&key_of(key)) {
-                Some(current) if current == from => {
-                    *current = to.clone();
-                    Payload::CasOk
+            } => Admit::Propose(KvCommand::Cas {
+                key,
+                from,
+                to,
+                create_if_not_exists: create_if_not_exists == Some(true),
+            }),
+        }
+    }
+
+    fn apply(&mut self, _index: u64, command: KvCommand) -> Result<KvReply, Rejection> {
+        match command {
+            KvCommand::Write { key, value } => {
+                self.map.insert(key_of(&key), value);
+                Ok(KvReply::WriteOk)
+            }
+            KvCommand::Cas {
+                key,
+                from,
+                to,
+                create_if_not_exists,
+            } => match self.map.get_mut(&key_of(&key)) {
+                Some(current) if *current == from => {
+                    *current = to;
+                    Ok(KvReply::CasOk)
                 }
-                Some(current) => Payload::error(
+                Some(current) => Err(Rejection::new(
                     ErrorCode::PreconditionFailed,
                     format!("expected {from} at key {key}, but had {current}"),
-                ),
-                None if create_if_not_exists == &Some(true) => {
-                    self.map.insert(key_of(key), to.clone());
-                    Payload::CasOk
+                )),
+                None if create_if_not_exists => {
+                    self.map.insert(key_of(&key), to);
+                    Ok(KvReply::CasOk)
                 }
-                None => Payload::error(
-                    ErrorCode::KeyDoesNotExist,
-                    format!("key {key} does not exist"),
-                ),
+                None => Err(missing(&key)),
             },
-            _ => Payload::error(
-                ErrorCode::NotSupported,
-                "the kv machine serves read, write and cas",
-            ),
         }
     }
 
-    fn is_read_only(&self, request: &Payload) -> bool {
-        matches!(request, Payload::Read { .. })
-    }
-
-    fn query(&self, request: &Payload) -> Payload {
+    fn query(&self, request: &KvRequest) -> Result<KvReply, Rejection> {
         match request {
-            Payload::Read { key } => match self.get(key) {
-                Some(value) => Payload::ReadOk {
+            KvRequest::Read { key } => match self.get(key) {
+                Some(value) => Ok(KvReply::ReadOk {
                     value: value.clone(),
-                },
-                None => Payload::error(
-                    ErrorCode::KeyDoesNotExist,
-                    format!("key {key} does not exist"),
-                ),
+                }),
+                None => Err(missing(key)),
             },
-            _ => Payload::error(ErrorCode::NotSupported, "only reads can be queried"),
+            _ => Err(Rejection::not_supported("only reads can be queried")),
         }
+    }
+
+    fn snapshot(&self) -> Self::Snapshot {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    fn restore(&mut self, snapshot: Self::Snapshot) {
+        self.map = snapshot.into_iter().collect();
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn code(p: &Payload) -> Option<u64> {
-        match p {
-            Payload::Error { code, .. } => Some(code.code()),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn read_of_missing_key_is_20_and_write_then_read_returns_value() {
-        let mut m = KvMachine::default();
-        assert_eq!(code(&m.apply(&Payload::Read { key: json!("x") })), Some(20));
-        assert_eq!(
-            m.apply(&Payload::Write {
-                key: json!("x"),
-                value: json!(1)
-            }),
-            Payload::WriteOk
-        );
-        assert_eq!(
-            m.apply(&Payload::Read { key: json!("x") }),
-            Payload::ReadOk { value: json!(1) }
-        );
-    }
-
-    #[test]
-    fn cas_checks_missing_key_and_precondition() {
-        let mut m = KvMachine::default();
-        let cas = |from, to| Payload::Cas {
-            key: json!(1),
-            from,
-            to,
-            create_if_not_exists: None,
-        };
-        assert_eq!(code(&m.apply(&cas(json!(0), json!(1)))), Some(20));
-        m.apply(&Payload::Write {
-            key: json!(1),
-            value: json!(2),
-        });
-        assert_eq!(code(&m.apply(&cas(json!(0), json!(1)))), Some(22));
-        assert_eq!(
-            m.get(&json!(1)),
-            Some(&json!(2)),
-            "a failed cas changes nothing"
-        );
-        assert_eq!(m.apply(&cas(json!(2), json!(3))), Payload::CasOk);
-        assert_eq!(m.get(&json!(1)), Some(&json!(3)));
-    }
-
-    #[test]
-    fn cas_create_if_not_exists_creates_the_key() {
-        let mut m = KvMachine::default();
-        let req = Payload::Cas {
-            key: json!("k"),
-            from: json!(9),
-            to: json!(4),
-            create_if_not_exists: Some(true),
-        };
-        assert_eq!(m.apply(&req), Payload::CasOk);
-        assert_eq!(m.get(&json!("k")), Some(&json!(4)));
-    }
-
-    #[test]
-    fn keys_of_different_json_types_are_distinct() {
-        let mut m = KvMachine::default();
-        m.apply(&Payload::Write {
-            key: json!(1),
-            value: json!("int"),
-        });
-        m.apply(&Payload::Write {
-            key: json!("1"),
-            value: json!("str"),
-        });
-        assert_eq!(m.get(&json!(1)), Some(&json!("int")));
-        assert_eq!(m.get(&json!("1")), Some(&json!("str")));
-    }
-
-    #[test]
-    fn only_reads_are_read_only_and_txn_is_refused() {
-        let m = KvMachine::default();
-        assert!(m.is_read_only(&Payload::Read { key: json!(1) }));
-        assert!(!m.is_read_only(&Payload::Write {
-            key: json!(1),
-            value: json!(1)
-        }));
-        assert!(m.check(&Payload::Txn { txn: vec![] }).is_err());
-    }
-}
+mod tests;

@@ -1,29 +1,69 @@
 //! The `lww` machine: last-write-wins read, write and cas, available under partition.
 //!
-//! Every node answers client requests at once from its own state (see
-//! [`StateMachine::answer_locally`]): a read returns the local value (error 20 when the
-//! key is missing); a write is stamped with a [`Stamp`], applied locally, acknowledged,
-//! and handed to the node as a [`Payload::LwwWrite`] to replicate through the log.
+//! Every node answers client requests at once from its own state
+//! ([`Admit::Local`]): a read returns the local value (error 20 when the key is
+//! missing); a write is stamped with a [`Stamp`], applied locally, acknowledged,
+//! and replicated through the log as an [`LwwWrite`], this machine's command.
 //! Applying a replicated write merges it: each key keeps the value with the highest
-//! stamp. The merge is commutative and idempotent, so the order in which writes arrive
-//! does not matter, and once every write reached every node all nodes hold the same
-//! state (convergence).
+//! stamp. The merge is commutative and idempotent, so the order in which writes
+//! arrive does not matter, and once every write reached every node all nodes hold
+//! the same state (convergence).
 //!
 //! cas compares against the **local** value and, when it matches, becomes an ordinary
 //! stamped write of `to`. It is not atomic across nodes: two nodes may both see `from`
 //! and both succeed, and the higher stamp wins.
 
 mod stamp;
+#[cfg(test)]
+mod tests;
 
 pub use stamp::{HybridClock, Stamp};
 
-use super::{LocalAnswer, StateMachine};
-use crate::protocol::{ErrorCode, Payload};
+use super::{Admit, Context, Rejection, StateMachine};
+use crate::protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// An lww request: the same vocabulary as lin-kv.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LwwRequest {
+    Read {
+        key: Value,
+    },
+    Write {
+        key: Value,
+        value: Value,
+    },
+    Cas {
+        key: Value,
+        from: Value,
+        to: Value,
+        #[serde(default)]
+        create_if_not_exists: Option<bool>,
+    },
+}
+
+/// The command lww replicates: a stamped write, merged on every node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LwwWrite {
+    pub key: Value,
+    pub value: Value,
+    pub stamp: Stamp,
+}
+
+/// An lww reply.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LwwReply {
+    ReadOk { value: Value },
+    WriteOk,
+    CasOk,
+}
+
 /// One key's value and the stamp of the write that put it there.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Versioned {
     pub value: Value,
     pub stamp: Stamp,
@@ -42,6 +82,13 @@ fn key_of(key: &Value) -> String {
     key.to_string()
 }
 
+fn missing(key: &Value) -> Rejection {
+    Rejection::new(
+        ErrorCode::KeyDoesNotExist,
+        format!("key {key} does not exist"),
+    )
+}
+
 impl LwwMachine {
     /// The value stored at `key`, if any.
     pub fn get(&self, key: &Value) -> Option<&Value> {
@@ -55,135 +102,118 @@ impl LwwMachine {
 
     /// Merges a stamped write: the key keeps whichever of the two has the higher
     /// stamp. Commutative and idempotent; equal times are decided by node id.
-    pub fn merge(&mut self, key: &Value, value: &Value, stamp: &Stamp) {
-        self.clock.observe(stamp.time);
-        let incoming = Versioned {
-            value: value.clone(),
-            stamp: stamp.clone(),
-        };
-        match self.map.get_mut(&key_of(key)) {
-            Some(current) if current.stamp >= *stamp => {}
-            Some(current) => *current = incoming,
-            None => {
-                self.map.insert(key_of(key), incoming);
+    pub fn merge(&mut self, write: LwwWrite) {
+        self.clock.observe(write.stamp.time);
+        let key = key_of(&write.key);
+        match self.map.get_mut(&key) {
+            Some(current) if current.stamp >= write.stamp => {}
+            _ => {
+                self.map.insert(
+                    key,
+                    Versioned {
+                        value: write.value,
+                        stamp: write.stamp,
+                    },
+                );
             }
         }
     }
 
     /// Stamps a new local write at physical time `now`, applies it, and returns the
     /// write to replicate.
-    fn write_locally(&mut self, key: &Value, value: &Value, node: &str, now: u64) -> Payload {
-        let stamp = Stamp {
-            time: self.clock.tick(now),
-            node: node.to_owned(),
-        };
-        self.merge(key, value, &stamp);
-        Payload::LwwWrite {
-            key: key.clone(),
-            value: value.clone(),
-            stamp,
-        }
-    }
-
-    fn read(&self, key: &Value) -> Payload {
-        match self.get(key) {
-            Some(value) => Payload::ReadOk {
-                value: value.clone(),
+    fn write_locally(&mut self, key: Value, value: Value, node: &str, now: u64) -> LwwWrite {
+        let write = LwwWrite {
+            key,
+            value,
+            stamp: Stamp {
+                time: self.clock.tick(now),
+                node: node.to_owned(),
             },
-            None => missing(key),
+        };
+        self.merge(write.clone());
+        write
+    }
+
+    fn read(&self, key: &Value) -> Result<LwwReply, Rejection> {
+        match self.get(key) {
+            Some(value) => Ok(LwwReply::ReadOk {
+                value: value.clone(),
+            }),
+            None => Err(missing(key)),
         }
     }
 }
 
-fn missing(key: &Value) -> Payload {
-    Payload::error(
-        ErrorCode::KeyDoesNotExist,
-        format!("key {key} does not exist"),
-    )
-}
-
-fn not_supported() -> Payload {
-    Payload::error(
-        ErrorCode::NotSupported,
-        "the lww machine serves read, write and cas",
-    )
+/// A reply sent at once, and the write to replicate (if any).
+fn local(reply: Result<LwwReply, Rejection>, replicate: Option<LwwWrite>) -> Admit<LwwMachine> {
+    Admit::Local { reply, replicate }
 }
 
 impl StateMachine for LwwMachine {
-    fn check(&self, request: &Payload) -> Result<(), Payload> {
-        match request {
-            Payload::Read { .. } | Payload::Write { .. } | Payload::Cas { .. } => Ok(()),
-            _ => Err(not_supported()),
-        }
-    }
+    type Request = LwwRequest;
+    type Command = LwwWrite;
+    type Reply = LwwReply;
+    /// The converging state; the clock is rebuilt from its stamps.
+    type Snapshot = BTreeMap<String, Versioned>;
 
-    /// Applies a replicated [`Payload::LwwWrite`] by merging it. Client requests are
-    /// answered locally and never reach the log; a read that does anyway is answered
-    /// from the state, and an unstamped write is refused (it cannot be stamped the
-    /// same way on every node).
-    fn apply(&mut self, request: &Payload) -> Payload {
+    const NAME: &'static str = "lww";
+    const REQUEST_TYPES: &'static [&'static str] = &["read", "write", "cas"];
+
+    /// Every request is answered from local state; writes are replicated after.
+    fn admit(&mut self, request: LwwRequest, ctx: &Context) -> Admit<Self> {
         match request {
-            Payload::LwwWrite { key, value, stamp } => {
-                self.merge(key, value, stamp);
-                Payload::WriteOk
+            LwwRequest::Read { key } => local(self.read(&key), None),
+            LwwRequest::Write { key, value } => {
+                let write = self.write_locally(key, value, ctx.node, ctx.now);
+                local(Ok(LwwReply::WriteOk), Some(write))
             }
-            Payload::Read { key } => self.read(key),
-            _ => not_supported(),
-        }
-    }
-
-    fn is_read_only(&self, request: &Payload) -> bool {
-        matches!(request, Payload::Read { .. })
-    }
-
-    fn query(&self, request: &Payload) -> Payload {
-        match request {
-            Payload::Read { key } => self.read(key),
-            _ => not_supported(),
-        }
-    }
-
-    fn answer_locally(&mut self, request: &Payload, node: &str, now: u64) -> Option<LocalAnswer> {
-        let answer = match request {
-            Payload::Read { key } => LocalAnswer {
-                reply: self.read(key),
-                replicate: None,
-            },
-            Payload::Write { key, value } => LocalAnswer {
-                reply: Payload::WriteOk,
-                replicate: Some(self.write_locally(key, value, node, now)),
-            },
-            Payload::Cas {
+            LwwRequest::Cas {
                 key,
                 from,
                 to,
                 create_if_not_exists,
-            } => match self.get(key) {
-                Some(current) if current == from => LocalAnswer {
-                    reply: Payload::CasOk,
-                    replicate: Some(self.write_locally(key, to, node, now)),
-                },
-                Some(current) => LocalAnswer {
-                    reply: Payload::error(
+            } => match self.get(&key) {
+                Some(current) if *current == from => {
+                    let write = self.write_locally(key, to, ctx.node, ctx.now);
+                    local(Ok(LwwReply::CasOk), Some(write))
+                }
+                Some(current) => local(
+                    Err(Rejection::new(
                         ErrorCode::PreconditionFailed,
                         format!("expected {from} at key {key}, but had {current}"),
-                    ),
-                    replicate: None,
-                },
-                None if create_if_not_exists == &Some(true) => LocalAnswer {
-                    reply: Payload::CasOk,
-                    replicate: Some(self.write_locally(key, to, node, now)),
-                },
-                None => LocalAnswer {
-                    reply: missing(key),
-                    replicate: None,
-                },
+                    )),
+                    None,
+                ),
+                None if create_if_not_exists == Some(true) => {
+                    let write = self.write_locally(key, to, ctx.node, ctx.now);
+                    local(Ok(LwwReply::CasOk), Some(write))
+                }
+                None => local(Err(missing(&key)), None),
             },
-            _ => return None,
-        };
-        Some(answer)
+        }
+    }
+
+    /// Merges a replicated write (nobody waits for this reply).
+    fn apply(&mut self, _index: u64, write: LwwWrite) -> Result<LwwReply, Rejection> {
+        self.merge(write);
+        Ok(LwwReply::WriteOk)
+    }
+
+    fn query(&self, request: &LwwRequest) -> Result<LwwReply, Rejection> {
+        match request {
+            LwwRequest::Read { key } => self.read(key),
+            _ => Err(Rejection::not_supported("only reads can be queried")),
+        }
+    }
+
+    fn snapshot(&self) -> Self::Snapshot {
+        self.map.clone()
+    }
+
+    fn restore(&mut self, snapshot: Self::Snapshot) {
+        for v in snapshot.values() {
+            self.clock.observe(v.stamp.time);
+        }
+        self.map = snapshot;
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,10 @@
 //! The merge rule and local answers.
 
 use super::*;
+use crate::machines::testing::{assert_restore_answers_alike, drive};
+use crate::machines::{Admission, Machine, MachineKind, Reply};
+use crate::protocol::ClientBody;
+use crate::raft::Data;
 use serde_json::json;
 
 fn stamp(time: u64, node: &str) -> Stamp {
@@ -10,24 +14,45 @@ fn stamp(time: u64, node: &str) -> Stamp {
     }
 }
 
-fn write(key: Value, value: Value, s: Stamp) -> Payload {
-    Payload::LwwWrite {
+fn write(key: Value, value: Value, s: Stamp) -> LwwWrite {
+    LwwWrite {
         key,
         value,
         stamp: s,
     }
 }
 
-fn code(p: &Payload) -> Option<u64> {
-    match p {
-        Payload::Error { code, .. } => Some(code.code()),
-        _ => None,
+fn req(ty: &str, fields: Value) -> ClientBody {
+    ClientBody::new(ty, fields)
+}
+
+fn code(r: &Reply) -> Option<u64> {
+    r.as_ref().err().map(|e| e.code.code())
+}
+
+/// Admits `request` at node `node` at time `now`: the reply and the replicated
+/// write, decoded.
+fn answer(
+    m: &mut LwwMachine,
+    request: ClientBody,
+    node: &str,
+    now: u64,
+) -> (Reply, Option<LwwWrite>) {
+    match m.admit_body(&request, &Context { node, now }) {
+        Admission::Local { reply, replicate } => {
+            (reply, replicate.map(|d| d.decode::<LwwWrite>().unwrap()))
+        }
+        other => panic!("lww answers locally, got {other:?}"),
     }
 }
 
+fn ok(ty: &str) -> Reply {
+    Ok(ClientBody::new(ty, json!({})))
+}
+
 /// Every order of these writes, applied to a fresh machine.
-fn all_orders(writes: &[Payload]) -> Vec<LwwMachine> {
-    fn permute(rest: Vec<Payload>, done: Vec<Payload>, out: &mut Vec<Vec<Payload>>) {
+fn all_orders(writes: &[LwwWrite]) -> Vec<LwwMachine> {
+    fn permute(rest: Vec<LwwWrite>, done: Vec<LwwWrite>, out: &mut Vec<Vec<LwwWrite>>) {
         if rest.is_empty() {
             out.push(done);
             return;
@@ -46,8 +71,8 @@ fn all_orders(writes: &[Payload]) -> Vec<LwwMachine> {
         .into_iter()
         .map(|order| {
             let mut m = LwwMachine::default();
-            for w in &order {
-                assert_eq!(m.apply(w), Payload::WriteOk);
+            for (i, w) in order.into_iter().enumerate() {
+                assert_eq!(m.apply(i as u64 + 1, w), Ok(LwwReply::WriteOk));
             }
             m
         })
@@ -76,10 +101,10 @@ fn merge_is_idempotent() {
     let w = write(json!(1), json!("a"), stamp(3, "n1"));
     let older = write(json!(1), json!("b"), stamp(2, "n2"));
     let mut once = LwwMachine::default();
-    once.apply(&w);
+    once.merge(w.clone());
     let mut many = LwwMachine::default();
     for p in [&w, &older, &w, &w, &older] {
-        many.apply(p);
+        many.merge(p.clone());
     }
     assert_eq!(once.state(), many.state());
     assert_eq!(many.get(&json!(1)), Some(&json!("a")));
@@ -97,44 +122,36 @@ fn equal_times_are_broken_by_node_id_in_either_order() {
 #[test]
 fn local_write_is_stamped_applied_and_replicated() {
     let mut m = LwwMachine::default();
-    let a = m
-        .answer_locally(
-            &Payload::Write {
-                key: json!("x"),
-                value: json!(1),
-            },
-            "n1",
-            100,
-        )
-        .unwrap();
-    assert_eq!(a.reply, Payload::WriteOk);
+    let (reply, replicate) = answer(
+        &mut m,
+        req("write", json!({"key": "x", "value": 1})),
+        "n1",
+        100,
+    );
+    assert_eq!(reply, ok("write_ok"));
     assert_eq!(
-        a.replicate,
+        replicate,
         Some(write(json!("x"), json!(1), stamp(100, "n1")))
     );
     assert_eq!(m.get(&json!("x")), Some(&json!(1)));
     // Applying its own replicated write again changes nothing.
     let before = m.state().clone();
-    m.apply(&a.replicate.unwrap());
+    m.merge(replicate.unwrap());
     assert_eq!(m.state(), &before);
 }
 
 #[test]
 fn a_write_after_observing_a_later_stamp_is_stamped_later() {
     let mut m = LwwMachine::default();
-    m.apply(&write(json!("x"), json!("remote"), stamp(1_000, "n9")));
-    let a = m
-        .answer_locally(
-            &Payload::Write {
-                key: json!("x"),
-                value: json!("local"),
-            },
-            "n1",
-            10,
-        )
-        .unwrap();
+    m.merge(write(json!("x"), json!("remote"), stamp(1_000, "n9")));
+    let (_, replicate) = answer(
+        &mut m,
+        req("write", json!({"key": "x", "value": "local"})),
+        "n1",
+        10,
+    );
     assert_eq!(
-        a.replicate,
+        replicate,
         Some(write(json!("x"), json!("local"), stamp(1_001, "n1")))
     );
     assert_eq!(m.get(&json!("x")), Some(&json!("local")));
@@ -143,38 +160,32 @@ fn a_write_after_observing_a_later_stamp_is_stamped_later() {
 #[test]
 fn reads_answer_locally_and_a_missing_key_is_20() {
     let mut m = LwwMachine::default();
-    let read = Payload::Read { key: json!("x") };
-    let a = m.answer_locally(&read, "n1", 1).unwrap();
-    assert_eq!((code(&a.reply), a.replicate), (Some(20), None));
-    m.apply(&write(json!("x"), json!(7), stamp(1, "n2")));
-    let a = m.answer_locally(&read, "n1", 2).unwrap();
-    assert_eq!(a.reply, Payload::ReadOk { value: json!(7) });
-    assert!(m.is_read_only(&read));
+    let read = req("read", json!({"key": "x"}));
+    let (reply, replicate) = answer(&mut m, read.clone(), "n1", 1);
+    assert_eq!((code(&reply), replicate), (Some(20), None));
+    m.merge(write(json!("x"), json!(7), stamp(1, "n2")));
+    let (reply, _) = answer(&mut m, read, "n1", 2);
+    assert_eq!(reply, Ok(ClientBody::new("read_ok", json!({"value": 7}))));
 }
 
 #[test]
 fn cas_compares_against_the_local_value() {
     let mut m = LwwMachine::default();
-    let cas = |from: Value, to: Value| Payload::Cas {
-        key: json!("k"),
-        from,
-        to,
-        create_if_not_exists: None,
-    };
-    let a = m.answer_locally(&cas(json!(1), json!(2)), "n1", 1).unwrap();
-    assert_eq!((code(&a.reply), a.replicate), (Some(20), None));
-    m.apply(&write(json!("k"), json!(1), stamp(5, "n2")));
-    let a = m.answer_locally(&cas(json!(3), json!(4)), "n1", 6).unwrap();
-    assert_eq!((code(&a.reply), a.replicate), (Some(22), None));
+    let cas = |from: Value, to: Value| req("cas", json!({"key": "k", "from": from, "to": to}));
+    let (reply, replicate) = answer(&mut m, cas(json!(1), json!(2)), "n1", 1);
+    assert_eq!((code(&reply), replicate), (Some(20), None));
+    m.merge(write(json!("k"), json!(1), stamp(5, "n2")));
+    let (reply, replicate) = answer(&mut m, cas(json!(3), json!(4)), "n1", 6);
+    assert_eq!((code(&reply), replicate), (Some(22), None));
     assert_eq!(
         m.get(&json!("k")),
         Some(&json!(1)),
         "a failed cas changes nothing"
     );
-    let a = m.answer_locally(&cas(json!(1), json!(2)), "n1", 7).unwrap();
-    assert_eq!(a.reply, Payload::CasOk);
+    let (reply, replicate) = answer(&mut m, cas(json!(1), json!(2)), "n1", 7);
+    assert_eq!(reply, ok("cas_ok"));
     assert_eq!(
-        a.replicate,
+        replicate,
         Some(write(json!("k"), json!(2), stamp(7, "n1"))),
         "a successful cas becomes a stamped write of `to`"
     );
@@ -184,26 +195,48 @@ fn cas_compares_against_the_local_value() {
 #[test]
 fn cas_create_if_not_exists_creates_the_key() {
     let mut m = LwwMachine::default();
-    let req = Payload::Cas {
-        key: json!("k"),
-        from: json!(9),
-        to: json!(4),
-        create_if_not_exists: Some(true),
-    };
-    let a = m.answer_locally(&req, "n3", 1).unwrap();
-    assert_eq!(a.reply, Payload::CasOk);
+    let request = req(
+        "cas",
+        json!({"key": "k", "from": 9, "to": 4, "create_if_not_exists": true}),
+    );
+    let (reply, _) = answer(&mut m, request, "n3", 1);
+    assert_eq!(reply, ok("cas_ok"));
     assert_eq!(m.get(&json!("k")), Some(&json!(4)));
 }
 
 #[test]
-fn other_requests_are_refused_and_not_answered_locally() {
+fn other_requests_are_refused_and_unstamped_writes_are_not_commands() {
     let mut m = LwwMachine::default();
-    let txn = Payload::Txn { txn: vec![] };
-    assert!(m.check(&txn).is_err());
-    assert!(m.answer_locally(&txn, "n1", 1).is_none());
-    let unstamped = Payload::Write {
-        key: json!(1),
-        value: json!(1),
-    };
-    assert_eq!(code(&m.apply(&unstamped)), Some(10));
+    let (reply, replicate) = answer(&mut m, req("txn", json!({"txn": []})), "n1", 1);
+    assert_eq!((code(&reply), replicate), (Some(10), None));
+    let unstamped = Data::encode(&json!({"key": 1, "value": 1})).unwrap();
+    assert_eq!(code(&m.apply_data(1, &unstamped)), Some(13));
+    assert!(m.state().is_empty());
+}
+
+#[test]
+fn restore_of_a_snapshot_answers_every_later_request_alike() {
+    let mut m = MachineKind::Lww.build();
+    let history: Vec<ClientBody> = (0..30)
+        .map(|i| match i % 3 {
+            0 => req("write", json!({"key": i % 4, "value": i})),
+            1 => req("cas", json!({"key": i % 4, "from": i - 1, "to": i})),
+            _ => req("read", json!({"key": i % 5})),
+        })
+        .collect();
+    drive(&mut m, &history);
+    let later: Vec<ClientBody> = (0..5)
+        .flat_map(|k| {
+            [
+                req("read", json!({"key": k})),
+                req("write", json!({"key": k, "value": "late"})),
+            ]
+        })
+        .collect();
+    let replies = assert_restore_answers_alike(&m, MachineKind::Lww.build(), &later);
+    assert!(
+        replies
+            .iter()
+            .any(|r| r.as_ref().is_ok_and(|b| b.ty == "read_ok"))
+    );
 }

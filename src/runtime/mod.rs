@@ -1,8 +1,14 @@
 //! The binary's shell around [`Node`]: a stdin reader thread, the wall clock, and
 //! stdout writes. Protocol lines go to stdout only; logs go to stderr.
 
-use crate::node::Node;
+mod args;
+
+pub use args::{NodeArgs, incarnation};
+
+use crate::machines::Machine;
+use crate::node::{Node, NodeConfig};
 use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -13,7 +19,7 @@ const MAX_BATCH: usize = 1024;
 
 /// Runs `node` on stdin/stdout until stdin closes. Returns when everything that
 /// could be answered was written.
-pub fn run(mut node: Node) -> io::Result<()> {
+pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         let stdin = io::stdin();
@@ -70,6 +76,43 @@ pub fn run(mut node: Node) -> io::Result<()> {
         }
         if closed {
             return Ok(());
+        }
+    }
+}
+
+/// Runs a node process until stdin closes: the exit code for `main`. Broken pipes
+/// (Maelstrom closing our stdout) end the run normally.
+pub fn serve<M: Machine>(config: NodeConfig, machine: M, seed: u64) -> ExitCode {
+    let node = Node::with_machine(config, machine, seed).with_incarnation(incarnation());
+    match run(node) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("node: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The whole `main` of a Maelstrom node binary for your own machine: parses the
+/// same flags as `raft-kv` (see [`NodeArgs`]) and serves `machine` on
+/// stdin/stdout. See `examples/queue.rs`.
+pub fn main_with<M: Machine>(machine: M) -> ExitCode {
+    use clap::Parser;
+    /// A Maelstrom node (JSON lines on stdin/stdout) replicating a state machine
+    /// with Raft.
+    #[derive(Parser)]
+    #[command(about)]
+    struct Cli {
+        #[command(flatten)]
+        node: NodeArgs,
+    }
+    let cli = Cli::parse();
+    match cli.node.config() {
+        Ok(config) => serve(config, machine, cli.node.seed()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -1,0 +1,78 @@
+//! The node process's flags, shared by `raft-kv` and binaries built on the library
+//! (`examples/queue.rs`), so every node takes the same options.
+
+use crate::node::NodeConfig;
+use crate::raft;
+
+/// Settings of a node process.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// Minimum election timeout in ms; timeouts are drawn from [t, 2t). Leaders step
+    /// down after t without hearing from a majority (CheckQuorum). The default suits
+    /// Maelstrom's default latency and `--latency 100`.
+    #[arg(long, default_value_t = 600)]
+    pub election_timeout_ms: u64,
+    /// Heartbeat interval in ms; must be at most half the election timeout.
+    #[arg(long, default_value_t = 100)]
+    pub heartbeat_ms: u64,
+    /// Unacknowledged AppendEntries allowed per follower (flow control; a small
+    /// window makes entries batch under load).
+    #[arg(long, default_value_t = 2)]
+    pub max_inflight: usize,
+    /// Under load, send forwards to the leader at most this often (µs), batched.
+    #[arg(long, default_value_t = 1000)]
+    pub forward_linger_us: u64,
+    /// Followers serve reads themselves after asking the leader for a read index
+    /// (one more delay than forwarding the read, but less work for the leader).
+    #[arg(long)]
+    pub follower_reads: bool,
+    /// Retry a request not yet applied with the current leader after this many ms.
+    #[arg(long, default_value_t = 1000)]
+    pub retry_ms: u64,
+    /// Answer error 11 for a request no leader could take within this many ms
+    /// (below Maelstrom's 1 s client timeout, so the client gets a definite answer).
+    #[arg(long, default_value_t = 500)]
+    pub unavailable_ms: u64,
+    /// Seed for election jitter (default: from the clock and process id).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl NodeArgs {
+    /// The node configuration these flags describe, or why they make no sense.
+    pub fn config(&self) -> Result<NodeConfig, String> {
+        let raft = raft::Config {
+            election_timeout: self.election_timeout_ms * 1000,
+            heartbeat_interval: self.heartbeat_ms * 1000,
+            max_inflight: self.max_inflight,
+            ..raft::Config::default()
+        };
+        raft.validate()?;
+        Ok(NodeConfig {
+            raft,
+            retry_interval: self.retry_ms * 1000,
+            unavailable_timeout: self.unavailable_ms * 1000,
+            forward_linger: self.forward_linger_us,
+            follower_reads: self.follower_reads,
+            ..NodeConfig::default()
+        })
+    }
+
+    /// The seed: the flag's, else one from the clock and process id.
+    pub fn seed(&self) -> u64 {
+        self.seed.unwrap_or_else(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            (nanos as u64) ^ (u64::from(std::process::id()) << 32)
+        })
+    }
+}
+
+/// This process's incarnation: microseconds since the Unix epoch at start-up, so
+/// that a restarted node's request ids are new and larger (see `RequestId`).
+pub fn incarnation() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_micros() as u64)
+}
