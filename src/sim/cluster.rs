@@ -2,6 +2,7 @@
 //! seeded simulated network. The same seed and inputs give the same transcript.
 
 use super::network::{NetConfig, Partition};
+use crate::machines::{Builtin, Machine};
 use crate::node::{Node, NodeConfig, mix};
 use crate::protocol::{Body, Message, Payload};
 use rand::rngs::StdRng;
@@ -30,10 +31,10 @@ pub struct NetStats {
     pub node_cpu_ns: u64,
 }
 
-/// A simulated cluster.
-pub struct Cluster {
+/// A simulated cluster of nodes driving machine `M`.
+pub struct Cluster<M: Machine = Builtin> {
     now: u64,
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<String, Node<M>>,
     /// When each node next needs a tick.
     deadlines: BTreeMap<String, u64>,
     net: NetConfig,
@@ -50,12 +51,34 @@ pub struct Cluster {
     node_logs: Vec<(u64, String, String)>,
 }
 
-impl Cluster {
-    /// A cluster of `ids`, each sent `init` at time 0 by client `c0`.
+impl Cluster<Builtin> {
+    /// A cluster of `ids` running the built-in machine `config.machine`, each sent
+    /// `init` at time 0 by client `c0`.
     pub fn new(ids: &[String], config: NodeConfig, net: NetConfig, seed: u64) -> Cluster {
+        let make = |_: &str| crate::node::builtin_machine(&config);
+        Cluster::with_machine(ids, config.clone(), net, seed, make)
+    }
+
+    /// Node ids like Maelstrom's: `n1`..`nN`.
+    pub fn node_ids(count: usize) -> Vec<String> {
+        (1..=count).map(|i| format!("n{i}")).collect()
+    }
+}
+
+impl<M: Machine> Cluster<M> {
+    /// A cluster of `ids`, node `id` driving `make(id)`, each sent `init` at time
+    /// 0 by client `c0`.
+    pub fn with_machine(
+        ids: &[String],
+        config: NodeConfig,
+        net: NetConfig,
+        seed: u64,
+        make: impl Fn(&str) -> M,
+    ) -> Cluster<M> {
         let mut nodes = BTreeMap::new();
         for (i, id) in ids.iter().enumerate() {
-            nodes.insert(id.clone(), Node::new(config.clone(), mix(seed, i as u64)));
+            let node = Node::with_machine(config.clone(), make(id), mix(seed, i as u64));
+            nodes.insert(id.clone(), node);
         }
         let mut cluster = Cluster {
             now: 0,
@@ -97,11 +120,6 @@ impl Cluster {
         cluster
     }
 
-    /// Node ids like Maelstrom's: `n1`..`nN`.
-    pub fn node_ids(count: usize) -> Vec<String> {
-        (1..=count).map(|i| format!("n{i}")).collect()
-    }
-
     /// Starts recording a one-line-per-event transcript.
     pub fn record_transcript(&mut self) {
         self.transcript = Some(Vec::new());
@@ -123,12 +141,12 @@ impl Cluster {
     }
 
     /// The nodes.
-    pub fn nodes(&self) -> &BTreeMap<String, Node> {
+    pub fn nodes(&self) -> &BTreeMap<String, Node<M>> {
         &self.nodes
     }
 
     /// One node.
-    pub fn node(&self, id: &str) -> Option<&Node> {
+    pub fn node(&self, id: &str) -> Option<&Node<M>> {
         self.nodes.get(id)
     }
 

@@ -31,7 +31,7 @@ impl Invariants {
     }
 
     /// Examines the cluster's current state.
-    pub fn observe(&mut self, cluster: &Cluster) {
+    pub fn observe<M: crate::machines::Machine>(&mut self, cluster: &Cluster<M>) {
         let now = cluster.now();
         for (id, node) in cluster.nodes() {
             let Some(raft) = node.raft() else { continue };
