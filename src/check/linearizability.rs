@@ -8,6 +8,7 @@
 //! is extracted by [`super::witness`].
 
 use super::history::{F, History, Kind, Op, Pair};
+use super::key_op::KeyOp;
 use super::register::{ABSENT, Interner, RegOp};
 use super::wgl::{self, Outcome, SearchOp};
 use super::witness;
@@ -61,14 +62,6 @@ pub struct KeyFailure {
     pub witness: Vec<Op>,
     /// A human-readable explanation.
     pub message: String,
-}
-
-/// One operation of a key, with its records and its search form.
-#[derive(Clone, Debug)]
-pub(crate) struct KeyOp<'a> {
-    pub(crate) invoke: &'a Op,
-    pub(crate) completion: Option<&'a Op>,
-    pub(crate) search: SearchOp,
 }
 
 /// Checks a history with default options.

@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod history;
+mod key_op;
 pub mod linearizability;
 pub mod list_append;
 pub mod lww;
