@@ -1,9 +1,10 @@
 //! `raft-kv sim` (one run, replayable from its seed) and `raft-kv soak` (many seeds
 //! with a summary).
 
+use super::config::SimConfig;
 use super::matrix::matrix_config;
 use super::network::Latency;
-use super::run::{SimConfig, SimOutcome, run};
+use super::run::{SimOutcome, run};
 use crate::check::{Verdict, availability, check_workload, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
