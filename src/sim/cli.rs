@@ -5,7 +5,7 @@ use super::config::SimConfig;
 use super::matrix::matrix_config;
 use super::network::Latency;
 use super::run::{SimOutcome, run};
-use crate::check::{Verdict, availability, check_workload, lww};
+use crate::check::{Verdict, availability, check_history, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
 use std::process::ExitCode;
@@ -172,7 +172,7 @@ impl Checked {
 /// Runs and checks one configuration.
 pub fn run_checked(config: SimConfig) -> Checked {
     let outcome = run(&config);
-    let mut verdicts = check_workload(config.workload, &outcome.history);
+    let mut verdicts = check_history(config.workload.consistency(), &outcome.history);
     if config.workload == WorkloadKind::LwwKv {
         verdicts.extend(lww::check(&outcome.history, &outcome.final_reads));
     }
