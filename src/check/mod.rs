@@ -4,6 +4,7 @@
 //! [`Consistency`] (`WorkloadKind::consistency`).
 
 pub mod availability;
+mod fx;
 pub mod history;
 mod key_op;
 pub mod linearizability;
