@@ -8,6 +8,7 @@ use super::run::{SimOutcome, run};
 use crate::check::{Verdict, availability, check_history, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
+use crate::workload::concurrency::{Concurrency, parse_concurrency};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,8 +29,8 @@ pub struct SimFlags {
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
     /// Client workers: a number, or `Nn` for N × node count.
-    #[arg(long, default_value = "2n")]
-    pub concurrency: String,
+    #[arg(long, default_value = "2n", value_parser = parse_concurrency)]
+    pub concurrency: Concurrency,
     /// Mean one-way message latency in ms.
     #[arg(long, default_value_t = 10.0)]
     pub latency: f64,
@@ -51,18 +52,6 @@ pub struct SimFlags {
     /// Nodes serve reads as followers via a read index (node flag --follower-reads).
     #[arg(long)]
     pub follower_reads: bool,
-}
-
-/// Parses `--concurrency`: `10` or `2n`.
-pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, String> {
-    let bad = || format!("--concurrency {s:?}: expected a number or Nn (N times the node count)");
-    match s.strip_suffix('n') {
-        Some(n) => n
-            .parse::<usize>()
-            .map(|n| n * node_count)
-            .map_err(|_| bad()),
-        None => s.parse::<usize>().map_err(|_| bad()),
-    }
 }
 
 impl SimFlags {
@@ -91,7 +80,7 @@ impl SimFlags {
             workload: self.workload,
             time_limit: self.time_limit,
             rate: self.rate,
-            concurrency: parse_concurrency(&self.concurrency, self.node_count)?,
+            concurrency: self.concurrency.resolve(self.node_count),
             latency: Latency::from_flags(self.latency, &self.latency_dist)?,
             loss: self.loss,
             duplicate: self.duplicate,
