@@ -9,8 +9,8 @@ use crate::check::{Verdict, availability, check_history, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
 use crate::workload::concurrency::{Concurrency, parse_concurrency};
+use parking_lot::Mutex;
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -275,7 +275,7 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
                         }
                     };
                     let checked = run_checked(config);
-                    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut s = summary.lock();
                     s.runs += 1;
                     let st = &checked.outcome.stats;
                     s.ok += st.ok;
@@ -304,7 +304,7 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
             });
         }
     });
-    let mut s = summary.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut s = summary.into_inner();
     let done = (s.ok + s.fail + s.info).max(1);
     println!(
         "soak summary: {} seeds from {}{}",
