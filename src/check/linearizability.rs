@@ -5,7 +5,7 @@
 //! Wing–Gong–Lowe search in [`super::wgl`]. `fail` operations and `info` reads are dropped;
 //! `info` writes and cas operations (and operations that never completed) may take effect at
 //! any time after their invocation, or never. When a key is not linearizable, a small witness
-//! is extracted by [`super::witness`].
+//! is extracted by the private `witness` module.
 
 use super::history::{F, History, Kind, Op, Pair};
 use super::key_op::KeyOp;

@@ -1,7 +1,8 @@
 //! The configuration of one simulated run: everything that determines it, the
 //! seed included, and the command line that replays it. Its own module so that
-//! the run ([`super::run`]) and the phases it drives ([`super::convergence`])
-//! both depend on it without depending on each other.
+//! the run ([`run`](mod@super::run)) and the phases it drives
+//! ([`convergence`](super::convergence)) both depend on it without depending on
+//! each other.
 
 use super::network::Latency;
 use crate::node::NodeConfig;
