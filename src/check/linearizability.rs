@@ -5,9 +5,10 @@
 //! Wing–Gong–Lowe search in [`super::wgl`]. `fail` operations and `info` reads are dropped;
 //! `info` writes and cas operations (and operations that never completed) may take effect at
 //! any time after their invocation, or never. When a key is not linearizable, a small witness
-//! is extracted by [`super::witness`].
+//! is extracted by the private `witness` module.
 
 use super::history::{F, History, Kind, Op, Pair};
+use super::key_op::KeyOp;
 use super::register::{ABSENT, Interner, RegOp};
 use super::wgl::{self, Outcome, SearchOp};
 use super::witness;
@@ -61,14 +62,6 @@ pub struct KeyFailure {
     pub witness: Vec<Op>,
     /// A human-readable explanation.
     pub message: String,
-}
-
-/// One operation of a key, with its records and its search form.
-#[derive(Clone, Debug)]
-pub(crate) struct KeyOp<'a> {
-    pub(crate) invoke: &'a Op,
-    pub(crate) completion: Option<&'a Op>,
-    pub(crate) search: SearchOp,
 }
 
 /// Checks a history with default options.

@@ -1,8 +1,12 @@
 //! Checkers for operation histories, and one entry point that picks the checkers
-//! for a workload so every driver (simulator, process harness) reports alike.
+//! for a consistency model so every driver (simulator, process harness) reports
+//! alike. The checkers know nothing of workloads: a driver maps its workload to a
+//! [`Consistency`] (`WorkloadKind::consistency`).
 
 pub mod availability;
+mod fx;
 pub mod history;
+mod key_op;
 pub mod linearizability;
 pub mod list_append;
 pub mod lww;
@@ -11,7 +15,6 @@ pub mod synthetic;
 pub mod wgl;
 mod witness;
 
-use crate::workload::WorkloadKind;
 use history::History;
 use serde::Serialize;
 
@@ -26,19 +29,32 @@ pub struct Verdict {
     pub anomalies: Vec<String>,
 }
 
-/// Runs the checkers that apply to `workload` on `history`.
-pub fn check_workload(workload: WorkloadKind, history: &History) -> Vec<Verdict> {
+/// What a history must satisfy beyond being well formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consistency {
+    /// Every key is a linearizable compare-and-set register (lin-kv).
+    Linearizable,
+    /// Transactions over append-only lists are strictly serializable (txn-list-append).
+    StrictSerializable,
+    /// Replicas converge on the last write; judged from the cluster's final reads as
+    /// well as the history, by [`lww::check`] (lww-kv).
+    Convergent,
+}
+
+/// Runs the history checkers for `consistency` on `history`: well-formedness, then
+/// [`consistency_check`].
+pub fn check_history(consistency: Consistency, history: &History) -> Vec<Verdict> {
     let mut verdicts = vec![well_formed(history)];
-    verdicts.extend(consistency_check(workload, history));
+    verdicts.extend(consistency_check(consistency, history));
     verdicts
 }
 
-/// The consistency checker of `workload`: linearizability for lin-kv, strict
-/// serializability (Elle-style) for txn-list-append; `None` for lww-kv, whose
-/// checks need the cluster's final state: see [`lww::check`].
-pub fn consistency_check(workload: WorkloadKind, history: &History) -> Option<Verdict> {
-    match workload {
-        WorkloadKind::LinKv => {
+/// The checker of `consistency` that needs only the history: linearizability, or
+/// strict serializability (Elle-style); `None` for [`Consistency::Convergent`],
+/// whose checks need the cluster's final state: see [`lww::check`].
+pub fn consistency_check(consistency: Consistency, history: &History) -> Option<Verdict> {
+    match consistency {
+        Consistency::Linearizable => {
             let r = linearizability::check(history);
             Some(Verdict {
                 checker: "linearizable".into(),
@@ -51,7 +67,7 @@ pub fn consistency_check(workload: WorkloadKind, history: &History) -> Option<Ve
                     .collect(),
             })
         }
-        WorkloadKind::TxnListAppend => {
+        Consistency::StrictSerializable => {
             let r = list_append::check(history);
             Some(Verdict {
                 checker: "strict-serializable (list-append)".into(),
@@ -64,7 +80,7 @@ pub fn consistency_check(workload: WorkloadKind, history: &History) -> Option<Ve
                     .collect(),
             })
         }
-        WorkloadKind::LwwKv => None,
+        Consistency::Convergent => None,
     }
 }
 

@@ -11,9 +11,8 @@
 //! optional operations with identical effects only the earliest is tried.
 //! Optional operations (`info`) have no return entry: they may be linearized or not.
 
+use super::fx::FxSet;
 use super::register::{RegOp, ValueId};
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// A point in the history: time, then record index to break ties.
 pub type Stamp = (u64, usize);
@@ -55,31 +54,8 @@ pub enum Outcome {
     },
 }
 
-/// A small fast hasher for the cache (FxHash-style multiply-rotate).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type Cache = HashSet<(u64, u64, ValueId), BuildHasherDefault<FxHasher>>;
+/// Configurations already explored: (linearized-set fingerprint, state).
+type Cache = FxSet<(u64, u64, ValueId)>;
 
 /// Sorted call/return entries threaded on a doubly linked list.
 /// Node 0 is the head sentinel, nodes `1..=n` are entries, node `n + 1` is the tail.

@@ -12,7 +12,7 @@
 //!    linearization of the larger set yields one of the smaller).
 
 use super::history::Op;
-use super::linearizability::KeyOp;
+use super::key_op::KeyOp;
 use super::register::{ABSENT, UNKNOWN, ValueId};
 use super::wgl::{self, Outcome, SearchOp};
 

@@ -36,7 +36,7 @@ pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) 
     // reads as well: see [`lww_outcomes`].
     if workload != WorkloadKind::LwwKv {
         checkers.push(Box::new(move |h| {
-            match crate::check::consistency_check(workload, h) {
+            match crate::check::consistency_check(workload.consistency(), h) {
                 Some(v) => from_verdict(v),
                 None => CheckOutcome {
                     name: "consistency".into(),

@@ -6,6 +6,7 @@
 
 use crate::sim::Latency;
 use crate::workload::WorkloadKind;
+use crate::workload::concurrency::{Concurrency, parse_concurrency};
 use std::path::PathBuf;
 
 /// Flags of `raft-kv test`.
@@ -68,25 +69,6 @@ pub struct TestArgs {
     /// Arguments passed to every node process (after `--`).
     #[arg(last = true)]
     pub node_args: Vec<String>,
-}
-
-/// `--concurrency`: a fixed number or a multiple of the node count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Concurrency {
-    /// Exactly this many clients.
-    Fixed(usize),
-    /// This many clients per node (`Nn`).
-    PerNode(usize),
-}
-
-impl Concurrency {
-    /// The number of clients for `nodes` nodes (at least 1).
-    pub fn resolve(self, nodes: usize) -> usize {
-        match self {
-            Concurrency::Fixed(n) => n.max(1),
-            Concurrency::PerNode(n) => (n * nodes).max(1),
-        }
-    }
 }
 
 /// `--availability`: what fraction of operations must succeed.
@@ -181,28 +163,6 @@ fn parse_workload(s: &str) -> Result<WorkloadKind, String> {
     s.parse()
 }
 
-/// Parses `--concurrency`: `5` or `2n`.
-pub fn parse_concurrency(s: &str) -> Result<Concurrency, String> {
-    let bad = || format!("{s:?} is not a number of clients or Nn (N × node count)");
-    if let Some(n) = s.strip_suffix('n') {
-        let n: usize = if n.is_empty() {
-            1
-        } else {
-            n.parse().map_err(|_| bad())?
-        };
-        if n == 0 {
-            return Err(bad());
-        }
-        Ok(Concurrency::PerNode(n))
-    } else {
-        let n: usize = s.parse().map_err(|_| bad())?;
-        if n == 0 {
-            return Err(bad());
-        }
-        Ok(Concurrency::Fixed(n))
-    }
-}
-
 /// Parses `--availability`: `total` or a fraction in [0, 1].
 pub fn parse_availability(s: &str) -> Result<Availability, String> {
     if s == "total" {
@@ -219,16 +179,6 @@ pub fn parse_availability(s: &str) -> Result<Availability, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn concurrency_forms() {
-        assert_eq!(parse_concurrency("4"), Ok(Concurrency::Fixed(4)));
-        assert_eq!(parse_concurrency("2n"), Ok(Concurrency::PerNode(2)));
-        assert_eq!(parse_concurrency("n"), Ok(Concurrency::PerNode(1)));
-        assert!(parse_concurrency("0").is_err());
-        assert!(parse_concurrency("xn").is_err());
-        assert_eq!(Concurrency::PerNode(4).resolve(5), 20);
-    }
 
     #[test]
     fn availability_forms() {

@@ -1,14 +1,16 @@
 //! `raft-kv sim` (one run, replayable from its seed) and `raft-kv soak` (many seeds
 //! with a summary).
 
+use super::config::SimConfig;
 use super::matrix::matrix_config;
 use super::network::Latency;
-use super::run::{SimConfig, SimOutcome, run};
-use crate::check::{Verdict, availability, check_workload, lww};
+use super::run::{SimOutcome, run};
+use crate::check::{Verdict, availability, check_history, lww};
 use crate::node::NodeConfig;
 use crate::workload::WorkloadKind;
+use crate::workload::concurrency::{Concurrency, parse_concurrency};
+use parking_lot::Mutex;
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -27,8 +29,8 @@ pub struct SimFlags {
     #[arg(long, default_value_t = 100.0)]
     pub rate: f64,
     /// Client workers: a number, or `Nn` for N × node count.
-    #[arg(long, default_value = "2n")]
-    pub concurrency: String,
+    #[arg(long, default_value = "2n", value_parser = parse_concurrency)]
+    pub concurrency: Concurrency,
     /// Mean one-way message latency in ms.
     #[arg(long, default_value_t = 10.0)]
     pub latency: f64,
@@ -50,18 +52,6 @@ pub struct SimFlags {
     /// Nodes serve reads as followers via a read index (node flag --follower-reads).
     #[arg(long)]
     pub follower_reads: bool,
-}
-
-/// Parses `--concurrency`: `10` or `2n`.
-pub fn parse_concurrency(s: &str, node_count: usize) -> Result<usize, String> {
-    let bad = || format!("--concurrency {s:?}: expected a number or Nn (N times the node count)");
-    match s.strip_suffix('n') {
-        Some(n) => n
-            .parse::<usize>()
-            .map(|n| n * node_count)
-            .map_err(|_| bad()),
-        None => s.parse::<usize>().map_err(|_| bad()),
-    }
 }
 
 impl SimFlags {
@@ -90,7 +80,7 @@ impl SimFlags {
             workload: self.workload,
             time_limit: self.time_limit,
             rate: self.rate,
-            concurrency: parse_concurrency(&self.concurrency, self.node_count)?,
+            concurrency: self.concurrency.resolve(self.node_count),
             latency: Latency::from_flags(self.latency, &self.latency_dist)?,
             loss: self.loss,
             duplicate: self.duplicate,
@@ -171,7 +161,7 @@ impl Checked {
 /// Runs and checks one configuration.
 pub fn run_checked(config: SimConfig) -> Checked {
     let outcome = run(&config);
-    let mut verdicts = check_workload(config.workload, &outcome.history);
+    let mut verdicts = check_history(config.workload.consistency(), &outcome.history);
     if config.workload == WorkloadKind::LwwKv {
         verdicts.extend(lww::check(&outcome.history, &outcome.final_reads));
     }
@@ -285,7 +275,7 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
                         }
                     };
                     let checked = run_checked(config);
-                    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut s = summary.lock();
                     s.runs += 1;
                     let st = &checked.outcome.stats;
                     s.ok += st.ok;
@@ -314,7 +304,7 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
             });
         }
     });
-    let mut s = summary.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut s = summary.into_inner();
     let done = (s.ok + s.fail + s.info).max(1);
     println!(
         "soak summary: {} seeds from {}{}",

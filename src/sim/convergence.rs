@@ -3,7 +3,7 @@
 //! cluster. The convergence checker compares the answers.
 
 use super::cluster::Cluster;
-use super::run::SimConfig;
+use super::config::SimConfig;
 use crate::check::history::{F, History};
 use crate::check::lww::{FinalRead, FinalValue};
 use crate::protocol::{ErrorCode, Payload};

@@ -2,8 +2,8 @@
 //! command sweep: 3 and 5 nodes; latency 0, 10 and 100 ms; partitions every 1–10 s;
 //! with and without message loss and duplication.
 
+use super::config::SimConfig;
 use super::network::Latency;
-use super::run::SimConfig;
 use crate::node::mix;
 use crate::workload::WorkloadKind;
 

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod config;
 pub mod convergence;
 pub mod invariants;
 pub mod matrix;
@@ -11,7 +12,8 @@ pub mod network;
 pub mod run;
 
 pub use cluster::{Cluster, NetStats};
+pub use config::SimConfig;
 pub use invariants::Invariants;
 pub use matrix::matrix_config;
 pub use network::{Latency, NetConfig, Partition};
-pub use run::{SimConfig, SimOutcome, run};
+pub use run::{SimOutcome, run};

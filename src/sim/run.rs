@@ -2,95 +2,21 @@
 //! checks, and the history they produce. Identified completely by its [`SimConfig`],
 //! which includes the seed, so any run can be replayed exactly.
 
+pub use super::config::SimConfig;
+
 use super::cluster::{Cluster, NetStats};
+use super::config::SECOND;
 use super::convergence;
 use super::invariants::Invariants;
 use super::nemesis::{Nemesis, NemesisAction};
-use super::network::{Latency, NetConfig, Partition};
+use super::network::{NetConfig, Partition};
 use crate::check::history::History;
 use crate::check::lww::FinalRead;
-use crate::node::{NodeConfig, mix};
+use crate::node::mix;
 use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig, RunStats, WorkloadKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::fmt;
-
-const SECOND: u64 = 1_000_000;
-
-/// Everything that determines a simulated run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SimConfig {
-    pub seed: u64,
-    pub node_count: usize,
-    pub workload: WorkloadKind,
-    /// Seconds of client load.
-    pub time_limit: f64,
-    /// Target ops/s over all clients.
-    pub rate: f64,
-    pub concurrency: usize,
-    pub latency: Latency,
-    pub loss: f64,
-    pub duplicate: f64,
-    /// Seconds between partition start and heal; `None` for no nemesis.
-    pub nemesis_interval: Option<f64>,
-    pub node: NodeConfig,
-}
-
-impl SimConfig {
-    /// A lin-kv run on `node_count` nodes with Maelstrom-like defaults.
-    pub fn lin_kv(seed: u64, node_count: usize) -> SimConfig {
-        SimConfig {
-            seed,
-            node_count,
-            workload: WorkloadKind::LinKv,
-            time_limit: 20.0,
-            rate: 100.0,
-            concurrency: 2 * node_count,
-            latency: Latency::Constant(10_000),
-            loss: 0.0,
-            duplicate: 0.0,
-            nemesis_interval: Some(5.0),
-            node: NodeConfig::default(),
-        }
-    }
-
-    /// The client timeout: Maelstrom's 1 s, or 10 × the mean latency if larger.
-    pub fn client_timeout(&self) -> u64 {
-        SECOND.max(10 * self.latency.mean())
-    }
-
-    /// A command line that replays this run exactly.
-    pub fn replay_command(&self) -> String {
-        let mut cmd = format!(
-            "raft-kv sim -w {} --seed {} --node-count {} --time-limit {} --rate {} --concurrency {} --latency {} --latency-dist {}",
-            self.workload,
-            self.seed,
-            self.node_count,
-            self.time_limit,
-            self.rate,
-            self.concurrency,
-            self.latency.mean() as f64 / 1000.0,
-            match self.latency {
-                Latency::Constant(_) => "constant",
-                Latency::Uniform(_) => "uniform",
-                Latency::Exponential(_) => "exponential",
-            }
-        );
-        if let Some(i) = self.nemesis_interval {
-            cmd.push_str(&format!(" --nemesis partition --nemesis-interval {i}"));
-        }
-        if self.loss > 0.0 {
-            cmd.push_str(&format!(" --loss {}", self.loss));
-        }
-        if self.node.follower_reads {
-            cmd.push_str(" --follower-reads");
-        }
-        if self.duplicate > 0.0 {
-            cmd.push_str(&format!(" --duplicate {}", self.duplicate));
-        }
-        cmd
-    }
-}
 
 /// A partition interval, for reports.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,8 @@
 //! two drivers.
 
 pub mod clients;
+pub mod concurrency;
+mod consistency;
 pub mod generator;
 pub mod stats;
 

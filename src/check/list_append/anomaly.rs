@@ -1,17 +1,17 @@
 //! Anomalies visible without a dependency graph: aborted reads (G1a), intermediate
 //! reads (G1b) and internal inconsistency.
 
-use super::hash::{FastMap, FastSet};
 use super::order::KeyOrder;
 use super::report::{Anomaly, AnomalyKind};
 use super::txn::{Elem, Mop, Parsed, Txn};
+use crate::check::fx::{FxMap, FxSet};
 use crate::check::history::Kind;
 
 /// Aborted reads: one anomaly per key and failed writer whose append was read.
 pub(crate) fn aborted_reads(p: &Parsed<'_>, orders: &[KeyOrder]) -> Vec<Anomaly> {
     let mut out = Vec::new();
     for (key, order) in orders.iter().enumerate() {
-        let mut reported = FastSet::default();
+        let mut reported = FxSet::default();
         for e in order.observed_elems() {
             let Some(&w) = p.writers[key].get(&e) else {
                 continue;
@@ -96,7 +96,7 @@ struct Expect<'a> {
 
 /// Checks one `ok` transaction's reads against its earlier reads and appends.
 fn internal_of(p: &Parsed<'_>, txn: &Txn<'_>) -> Option<Anomaly> {
-    let mut state: FastMap<usize, Expect<'_>> = FastMap::default();
+    let mut state: FxMap<usize, Expect<'_>> = FxMap::default();
     for m in &txn.mops {
         match m {
             Mop::Append { key, elem } => state

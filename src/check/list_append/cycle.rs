@@ -2,10 +2,10 @@
 //! real-time variants).
 
 use super::graph::{Edge, EdgeKind, Graph, Why};
-use super::hash::FastMap;
 use super::report::{Anomaly, AnomalyKind};
 use super::scc::tarjan;
 use super::txn::Parsed;
+use crate::check::fx::FxMap;
 use std::collections::VecDeque;
 
 /// At most this many rw edges are tried as the single anti-dependency of a
@@ -21,7 +21,7 @@ type Cycle<'g> = Vec<(usize, &'g Edge)>;
 /// A strongly connected component of the full graph, with local numbering.
 struct Component<'g> {
     nodes: Vec<usize>,
-    local: FastMap<usize, usize>,
+    local: FxMap<usize, usize>,
     graph: &'g Graph,
 }
 
@@ -45,7 +45,7 @@ impl<'g> Component<'g> {
 
     /// Shortest path from `from` to `to` over allowed edges (BFS), as steps.
     fn path(&self, from: usize, to: usize, allowed: &[EdgeKind]) -> Option<Cycle<'g>> {
-        let mut parent: FastMap<usize, (usize, &'g Edge)> = FastMap::default();
+        let mut parent: FxMap<usize, (usize, &'g Edge)> = FxMap::default();
         let mut queue = VecDeque::from([from]);
         while let Some(u) = queue.pop_front() {
             for e in self.edges(u, allowed) {
@@ -219,7 +219,7 @@ pub(crate) fn cycle_anomalies(p: &Parsed<'_>, g: &Graph) -> Vec<Anomaly> {
         .map(|edges| edges.iter().map(|e| e.to).collect())
         .collect();
     let mut out = Vec::new();
-    let mut per_kind: FastMap<AnomalyKind, usize> = FastMap::default();
+    let mut per_kind: FxMap<AnomalyKind, usize> = FxMap::default();
     for nodes in tarjan(&adj) {
         if nodes.len() < 2 {
             continue;

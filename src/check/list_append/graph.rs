@@ -1,9 +1,9 @@
 //! The dependency graph over transactions: ww, wr and rw edges inferred from the
 //! version orders, plus real-time edges.
 
-use super::hash::{FastMap, FastSet};
 use super::order::KeyOrder;
 use super::txn::{Elem, Mop, Parsed, Txn};
+use crate::check::fx::{FxMap, FxSet};
 use crate::check::history::Kind;
 
 /// The type of a dependency edge.
@@ -77,7 +77,7 @@ pub(crate) struct Graph {
 
 struct Builder {
     out: Vec<Vec<Edge>>,
-    seen: FastSet<(usize, usize, EdgeKind)>,
+    seen: FxSet<(usize, usize, EdgeKind)>,
 }
 
 impl Builder {
@@ -109,7 +109,7 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
     let in_graph = members(p, orders);
     let mut b = Builder {
         out: vec![Vec::new(); n],
-        seen: FastSet::default(),
+        seen: FxSet::default(),
     };
     let writer = |key: usize, e: &Elem| -> Option<usize> {
         p.writers[key].get(e).copied().filter(|&w| in_graph[w])
@@ -197,8 +197,8 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
 /// The version of each key a transaction read from others: its first read of the
 /// key, minus its own earlier appends (skipped if the read does not end with them).
 fn external_reads<'t>(txn: &'t Txn<'_>) -> Vec<(usize, &'t [Elem])> {
-    let mut own: FastMap<usize, Vec<Elem>> = FastMap::default();
-    let mut read = FastSet::default();
+    let mut own: FxMap<usize, Vec<Elem>> = FxMap::default();
+    let mut read = FxSet::default();
     let mut out = Vec::new();
     for m in &txn.mops {
         match m {

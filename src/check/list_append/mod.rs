@@ -16,7 +16,6 @@ mod anomaly;
 mod cycle;
 mod generator;
 mod graph;
-mod hash;
 mod order;
 mod report;
 mod scc;

@@ -4,9 +4,9 @@
 //! Work is linear in the total size of the reads: when every read is a prefix of
 //! the longest one, per-element checks are done once, on the longest read.
 
-use super::hash::{FastMap, FastSet};
 use super::report::{Anomaly, AnomalyKind};
 use super::txn::{Elem, Mop, Parsed};
+use crate::check::fx::{FxMap, FxSet};
 use crate::check::history::Kind;
 
 /// The order in which elements were appended to one key, as far as reads show it.
@@ -15,9 +15,9 @@ pub(crate) struct KeyOrder {
     /// The longest read: every other read is a prefix of it when `usable`.
     pub elems: Vec<Elem>,
     /// Position of each element in `elems`.
-    pub pos: FastMap<Elem, usize>,
+    pub pos: FxMap<Elem, usize>,
     /// Elements read but missing from `elems` (only when not `usable`).
-    pub extra: FastSet<Elem>,
+    pub extra: FxSet<Elem>,
     /// Every non-empty `ok` read of this key: (transaction, micro-op index).
     pub reads: Vec<(usize, usize)>,
     /// False when the reads do not form one order (incompatible or duplicated);
@@ -33,7 +33,7 @@ impl KeyOrder {
 
     /// Every element some `ok` read saw, each once.
     pub fn observed_elems(&self) -> impl Iterator<Item = Elem> + '_ {
-        let mut seen = FastSet::default();
+        let mut seen = FxSet::default();
         self.elems
             .iter()
             .chain(self.extra.iter())
@@ -156,10 +156,10 @@ fn build_order(p: &Parsed<'_>, key: usize, order: &mut KeyOrder, anomalies: &mut
         return;
     }
     // Slow path for broken keys: look at every read.
-    let mut reported = FastSet::default();
+    let mut reported = FxSet::default();
     for &(t, j) in &order.reads {
         let list = read_list(p, t, j);
-        let mut seen = FastSet::default();
+        let mut seen = FxSet::default();
         for &e in list {
             if !order.pos.contains_key(&e) {
                 order.extra.insert(e);

@@ -1,7 +1,7 @@
 //! Turning history records into transactions with parsed micro-operations.
 
-use super::hash::FastMap;
 use super::report::{Anomaly, AnomalyKind};
+use crate::check::fx::FxMap;
 use crate::check::history::{F, History, Kind, Op};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -20,7 +20,7 @@ enum ElemKey {
 /// Interned list elements.
 #[derive(Debug, Default)]
 pub(crate) struct Elems {
-    ids: FastMap<ElemKey, Elem>,
+    ids: FxMap<ElemKey, Elem>,
     texts: Vec<String>,
 }
 
@@ -150,7 +150,7 @@ pub(crate) struct Parsed<'a> {
     pub keys: Keys,
     pub elems: Elems,
     /// For each key, which transaction appended each element.
-    pub writers: Vec<FastMap<Elem, usize>>,
+    pub writers: Vec<FxMap<Elem, usize>>,
 }
 
 impl Parsed<'_> {
@@ -329,7 +329,7 @@ pub(crate) fn parse(history: &History) -> Result<Parsed<'_>, Vec<Anomaly>> {
             Err(message) => errors.push(ill_formed(message, records)),
         }
     }
-    let mut writers: Vec<FastMap<Elem, usize>> = vec![FastMap::default(); keys.len()];
+    let mut writers: Vec<FxMap<Elem, usize>> = vec![FxMap::default(); keys.len()];
     for (i, txn) in txns.iter().enumerate() {
         for m in &txn.mops {
             if let Mop::Append { key, elem } = m {

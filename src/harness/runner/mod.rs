@@ -1,0 +1,213 @@
+//! The event loop of a test: starts the nodes, sends `init`, routes every line
+//! through the latency model and partitions, drives the clients on the real clock,
+//! stops at the time limit, heals, drains, and shuts the nodes down.
+//!
+//! One job per file: this file the loop itself (wait for the next thing to do,
+//! then do it), `phases.rs` the moves from phase to phase, `routing.rs` lines
+//! between nodes and clients, `lifecycle.rs` the init handshake, crashes and
+//! shutdown, `nemesis.rs` partitions, `final_reads.rs` lww-kv's convergence
+//! reads, `output.rs` what a run produces.
+
+mod final_reads;
+mod lifecycle;
+mod nemesis;
+mod output;
+mod phases;
+mod routing;
+
+pub use output::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
+pub use routing::envelope;
+
+use super::net::Net;
+use super::partitions::Schedule;
+use super::process::{Event, Nodes};
+use super::progress::{Mode, Progress};
+use crate::check::lww::FinalValue;
+use crate::sim::Latency;
+use crate::workload::{ClientConfig, Clients, GeneratorConfig};
+use phases::Phase;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The client id `init` (and lww-kv's final reads) come from.
+const INIT_CLIENT: &str = "c0";
+/// Longest the loop sleeps without looking at the clock.
+const MAX_WAIT: u64 = 50_000;
+
+/// Everything the event loop needs.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub bin: PathBuf,
+    pub node_args: Vec<String>,
+    pub node_ids: Vec<String>,
+    pub log_dir: PathBuf,
+    pub latency: Latency,
+    pub clients: ClientConfig,
+    pub generator: GeneratorConfig,
+    /// How long clients issue operations, µs.
+    pub time_limit: u64,
+    /// Partition start/heal period, µs; `None`: no nemesis.
+    pub nemesis_interval: Option<u64>,
+    pub seed: u64,
+    pub progress: Mode,
+    /// lww-kv: after draining, wait this many µs without load, then read every
+    /// written key on every node (convergence). `None`: no final reads.
+    pub final_reads_after: Option<u64>,
+}
+
+/// The state of one run, shared by the loop's files.
+struct Loop {
+    cfg: RunConfig,
+    clock: Instant,
+    nodes: Nodes,
+    net: Net,
+    out: RunOutput,
+    awaiting_init: BTreeSet<usize>,
+    clients: Option<Clients>,
+    /// Clock reading when clients started (history time 0).
+    t0: u64,
+    nemesis: Option<Schedule>,
+    nemesis_rng: StdRng,
+    open_partition: Option<(u64, String)>,
+    abort: bool,
+    /// Final reads sent: msg_id -> (node, key).
+    final_asked: BTreeMap<u64, (String, Value)>,
+    final_answers: BTreeMap<u64, FinalValue>,
+}
+
+/// Runs one test to the end. Never panics on node output.
+pub fn run(cfg: RunConfig) -> RunOutput {
+    let (nodes, events) = match Nodes::spawn(&cfg.bin, &cfg.node_args, &cfg.node_ids, &cfg.log_dir)
+    {
+        Ok(x) => x,
+        Err(e) => {
+            return RunOutput {
+                errors: vec![e],
+                ..RunOutput::default()
+            };
+        }
+    };
+    let mut lp = Loop::new(cfg, nodes);
+    let mut progress = Progress::new(lp.cfg.progress);
+    lp.send_init();
+    let mut phase = Phase::start();
+    loop {
+        let now = lp.now();
+        lp.deliver(now);
+        if lp.abort {
+            break;
+        }
+        match lp.advance(phase, now) {
+            Some(next) => phase = next,
+            None => break,
+        }
+        lp.poll_clients(now);
+        if let Some(c) = lp.clients.as_ref() {
+            let label = lp
+                .open_partition
+                .as_ref()
+                .map_or("healed", |(_, d)| d.as_str());
+            progress.update(now - lp.t0, lp.cfg.time_limit, c.history(), label);
+        }
+        lp.wait(now, phase, &progress, &events);
+        if lp.abort {
+            break;
+        }
+    }
+    progress.finish();
+    lp.finish()
+}
+
+impl Loop {
+    fn new(cfg: RunConfig, nodes: Nodes) -> Loop {
+        Loop {
+            net: Net::new(
+                cfg.latency,
+                StdRng::seed_from_u64(crate::node::mix(cfg.seed, 1)),
+            ),
+            nemesis_rng: StdRng::seed_from_u64(crate::node::mix(cfg.seed, 2)),
+            clock: Instant::now(),
+            nodes,
+            out: RunOutput::default(),
+            awaiting_init: (0..cfg.node_ids.len()).collect(),
+            clients: None,
+            t0: 0,
+            nemesis: None,
+            open_partition: None,
+            abort: false,
+            final_asked: BTreeMap::new(),
+            final_answers: BTreeMap::new(),
+            cfg,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.elapsed().as_micros() as u64
+    }
+
+    fn rel_s(&self, now: u64) -> f64 {
+        (now as f64 - self.t0 as f64) / 1e6
+    }
+
+    /// Sleeps until the next thing to do, or a node speaks; handles what the
+    /// nodes said.
+    fn wait(&mut self, now: u64, phase: Phase, progress: &Progress, events: &Receiver<Event>) {
+        let mut next = now + MAX_WAIT;
+        for t in [
+            self.net.next_at(),
+            self.clients
+                .as_ref()
+                .and_then(|c| c.next_wakeup().map(|t| t + self.t0)),
+            self.nemesis.as_ref().map(|s| s.next_at() + self.t0),
+            progress.next_at().map(|t| t + self.t0),
+            Some(phase.deadline()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            next = next.min(t);
+        }
+        let wait = Duration::from_micros(next.saturating_sub(self.now()));
+        match events.recv_timeout(wait) {
+            Ok(ev) => {
+                self.on_event(ev);
+                while let Ok(ev) = events.try_recv() {
+                    self.on_event(ev);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // Every reader thread ended: every node closed stdout (each reported).
+            Err(RecvTimeoutError::Disconnected) => self.abort = true,
+        }
+    }
+
+    fn on_event(&mut self, ev: Event) {
+        let now = self.now();
+        match ev {
+            Event::Line { node, line } => self.route(now, node, line),
+            Event::Closed { node } => self.on_closed(now, node),
+        }
+    }
+
+    /// Ends the run: closes the last partition, takes the history, collects the
+    /// final reads and counters, and shuts the nodes down.
+    fn finish(mut self) -> RunOutput {
+        let now = self.now();
+        self.close_partition(now);
+        if let Some(mut c) = self.clients.take() {
+            c.finish(now - self.t0);
+            self.out.unexpected_replies = c.unexpected_replies();
+            self.out.history = c.into_history();
+        }
+        self.out.duration = now.saturating_sub(self.t0);
+        self.collect_final_reads();
+        self.out.net = self.net.counters();
+        self.shut_down_nodes();
+        self.out
+    }
+}

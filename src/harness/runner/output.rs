@@ -1,0 +1,64 @@
+//! What a run produces: the history, the network counters, and every fault and
+//! protocol violation seen, for the checkers and the report.
+
+use crate::check::history::History;
+use crate::check::lww::FinalRead;
+use crate::harness::net::NetCounters;
+use serde::Serialize;
+
+/// A line a node wrote that breaks the protocol.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Violation {
+    pub node: String,
+    /// Seconds since the clients started (negative: during init).
+    pub time_s: f64,
+    pub error: String,
+    pub line: String,
+}
+
+/// A node that exited while the test ran.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Crash {
+    pub node: String,
+    pub time_s: f64,
+    pub status: String,
+    /// The last lines of its stderr log.
+    pub log_tail: String,
+}
+
+/// A partition, in µs since the clients started.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionSpan {
+    pub start_us: u64,
+    pub end_us: u64,
+    pub description: String,
+}
+
+/// How a node ended after the test.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeExit {
+    pub node: String,
+    /// Exit status, or "killed" when it did not exit after stdin closed.
+    pub status: String,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutput {
+    pub history: History,
+    pub net: NetCounters,
+    /// µs from the clients' start to the end of the run (drain included).
+    pub duration: u64,
+    pub partitions: Vec<PartitionSpan>,
+    pub violations: Vec<Violation>,
+    pub violation_count: u64,
+    pub crashes: Vec<Crash>,
+    /// Why the run could not proceed (start-up failure, init timeout).
+    pub errors: Vec<String>,
+    pub unexpected_replies: u64,
+    pub node_exits: Vec<NodeExit>,
+    /// CPU seconds the node processes used.
+    pub node_cpu_s: f64,
+    /// The final reads (lww-kv), in (node, key) order.
+    pub final_reads: Vec<FinalRead>,
+}

@@ -1,0 +1,128 @@
+//! The phases of a run and the moves between them: init handshake, client load
+//! (with the nemesis), drain, and for lww-kv a quiet period then the final reads.
+
+use super::Loop;
+use crate::harness::partitions::Schedule;
+use crate::workload::{Clients, Generator};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+/// How long nodes get to answer `init`, µs.
+const INIT_TIMEOUT: u64 = 10_000_000;
+
+/// Where a run is. Every phase ends at a deadline on the loop's clock (µs).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Phase {
+    Init {
+        deadline: u64,
+    },
+    Running {
+        end: u64,
+    },
+    Draining {
+        deadline: u64,
+    },
+    /// No load, network healed: let the nodes converge.
+    Quiet {
+        until: u64,
+    },
+    /// Final reads sent; waiting for the answers.
+    FinalReads {
+        deadline: u64,
+    },
+}
+
+impl Phase {
+    /// The first phase: waiting for every node's `init_ok`.
+    pub(super) fn start() -> Phase {
+        Phase::Init {
+            deadline: INIT_TIMEOUT,
+        }
+    }
+
+    /// When this phase ends at the latest.
+    pub(super) fn deadline(self) -> u64 {
+        match self {
+            Phase::Init { deadline }
+            | Phase::Draining { deadline }
+            | Phase::FinalReads { deadline } => deadline,
+            Phase::Quiet { until } => until,
+            Phase::Running { end } => end,
+        }
+    }
+}
+
+impl Loop {
+    /// Does what `phase` calls for at `now`: the phase to continue in, or `None`
+    /// when the run is over.
+    pub(super) fn advance(&mut self, phase: Phase, now: u64) -> Option<Phase> {
+        match phase {
+            Phase::Init { deadline } => {
+                if self.awaiting_init.is_empty() {
+                    self.start_clients(now);
+                    return Some(Phase::Running {
+                        end: now + self.cfg.time_limit,
+                    });
+                } else if now >= deadline {
+                    let missing: Vec<String> = self
+                        .awaiting_init
+                        .iter()
+                        .map(|&i| self.cfg.node_ids[i].clone())
+                        .collect();
+                    self.out.errors.push(format!(
+                        "no init_ok from {} within {} s",
+                        missing.join(", "),
+                        INIT_TIMEOUT / 1_000_000
+                    ));
+                    return None;
+                }
+            }
+            Phase::Running { end } => {
+                if now < end {
+                    self.nemesis_step(now);
+                } else {
+                    if let Some(c) = self.clients.as_mut() {
+                        c.stop();
+                    }
+                    self.nemesis = None;
+                    self.heal(now);
+                    return Some(Phase::Draining {
+                        deadline: now + self.cfg.clients.timeout,
+                    });
+                }
+            }
+            Phase::Draining { deadline } => {
+                let idle = self.clients.as_ref().is_none_or(|c| c.outstanding() == 0);
+                if idle || now >= deadline {
+                    match self.cfg.final_reads_after {
+                        Some(quiet) => return Some(Phase::Quiet { until: now + quiet }),
+                        None => return None,
+                    }
+                }
+            }
+            Phase::Quiet { until } => {
+                if now >= until {
+                    self.send_final_reads(now);
+                    return Some(Phase::FinalReads {
+                        deadline: now + 10 * self.cfg.clients.timeout,
+                    });
+                }
+            }
+            Phase::FinalReads { deadline } => {
+                if self.final_answers.len() >= self.final_asked.len() || now >= deadline {
+                    return None;
+                }
+            }
+        }
+        Some(phase)
+    }
+
+    /// Starts the clients (history time 0 is `now`) and the nemesis schedule.
+    fn start_clients(&mut self, now: u64) {
+        self.t0 = now;
+        let rng = StdRng::seed_from_u64(crate::node::mix(self.cfg.seed, 3));
+        let generator = Generator::new(self.cfg.generator.clone());
+        self.clients = Some(Clients::new(self.cfg.clients.clone(), generator, rng, 0));
+        self.nemesis = self.cfg.nemesis_interval.map(|i| Schedule::new(0, i));
+    }
+}
