@@ -32,6 +32,7 @@ pub enum QueueCommand {
 }
 
 /// What clients get back.
+#[allow(clippy::enum_variant_names)] // Maelstrom's replies are all `<request>_ok`
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QueueReply {
