@@ -1,16 +1,18 @@
-//! Applying committed entries and answering the clients this node owes a reply.
+//! Applying committed entries, answering the clients this node owes a reply,
+//! and compacting the log into snapshots.
 
 use super::state::Applied;
 use super::{Node, local};
 use crate::machines::Machine;
+use crate::raft::{Entry, Snapshot};
 
 impl<M: Machine> Node<M> {
-    pub(super) fn apply_committed(&mut self) {
-        let Some(c) = self.cluster.as_mut() else {
-            return;
-        };
+    pub(super) fn apply_committed(&mut self, committed: Vec<(u64, Entry)>) {
         let mut replies = Vec::new();
-        for (index, entry) in c.raft.take_committed() {
+        for (index, entry) in committed {
+            let Some(c) = self.cluster.as_mut() else {
+                return;
+            };
             let cmd = match self.state.apply(index, entry.data.as_ref()) {
                 Applied::Noop => continue,
                 Applied::Unreadable(text) => {
@@ -33,9 +35,67 @@ impl<M: Machine> Node<M> {
             if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
                 c.pending.remove(&cmd.id.seq);
             }
+            self.maybe_compact();
         }
         for (client, msg_id, reply) in replies {
             self.answer(&client, msg_id, reply);
+        }
+    }
+
+    /// Takes a snapshot and compacts the log once `snapshot_entries` entries were
+    /// applied since the last one. Called after each applied entry, so every node
+    /// that applies the same log snapshots at the same indexes.
+    fn maybe_compact(&mut self) {
+        let every = self.config.snapshot_entries;
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let index = self.state.applied_index;
+        let last = c.raft.snapshot().map_or(0, |s| s.index);
+        if every == 0 || index < last + every {
+            return;
+        }
+        let data = match self.snapshot_data() {
+            Ok(data) => data,
+            Err(e) => {
+                self.logs.push(format!("no snapshot at {index}: {e}"));
+                return;
+            }
+        };
+        let retain = self.config.snapshot_retain;
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        if let Err(e) = c.raft.compact(index, data, retain) {
+            self.logs.push(format!("no compaction at {index}: {e}"));
+        }
+    }
+
+    /// The replicated state's snapshot (without its sessions under the
+    /// SnapshotWithoutSessions mutation).
+    fn snapshot_data(&self) -> Result<crate::raft::Data, String> {
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == super::Mutation::SnapshotWithoutSessions {
+            let mut copy = self.state.clone();
+            copy.sessions = super::Sessions::default();
+            return copy.snapshot();
+        }
+        self.state.snapshot()
+    }
+
+    /// Replaces the replicated state with a snapshot the leader sent.
+    pub(super) fn restore_snapshot(&mut self, snapshot: Snapshot) {
+        match self.state.restore(&snapshot.data) {
+            Ok(()) => {
+                // The snapshot's own applied index is where it was taken.
+                self.state.applied_index = snapshot.index;
+                self.logs
+                    .push(format!("installed the snapshot at {}", snapshot.index));
+            }
+            Err(e) => self.logs.push(format!(
+                "could not restore the snapshot at {}: {e}",
+                snapshot.index
+            )),
         }
     }
 }

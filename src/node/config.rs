@@ -22,6 +22,12 @@ pub struct NodeConfig {
     /// Followers serve reads themselves after asking the leader for a read index
     /// (6 one-way delays, less work for the leader) instead of forwarding them (5).
     pub follower_reads: bool,
+    /// Take a snapshot and compact the log every this many applied entries (0:
+    /// never). Bounds the log's memory.
+    pub snapshot_entries: u64,
+    /// Entries kept before a snapshot when compacting, so a follower a little
+    /// behind gets entries instead of the whole snapshot.
+    pub snapshot_retain: u64,
     /// A deliberate bug, for checker tests only.
     #[cfg(feature = "mutations")]
     pub mutation: Mutation,
@@ -53,6 +59,12 @@ pub enum Mutation {
     /// With follower reads, a follower answers as soon as it hears the read index,
     /// without waiting until it has applied it.
     FollowerReadIgnoresIndex,
+    /// Snapshots leave out the session table: a follower restored from one applies
+    /// a retried request again.
+    SnapshotWithoutSessions,
+    /// A follower installing a snapshot discards its whole log even when it holds
+    /// the snapshot's last entry (Figure 13, rule 6 broken).
+    DiscardLogOnSnapshot,
 }
 
 impl Default for NodeConfig {
@@ -65,6 +77,8 @@ impl Default for NodeConfig {
             request_expiry: 30_000_000,
             forward_linger: 1_000,
             follower_reads: false,
+            snapshot_entries: 4096,
+            snapshot_retain: 512,
             #[cfg(feature = "mutations")]
             mutation: Mutation::None,
         }

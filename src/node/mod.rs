@@ -272,6 +272,10 @@ impl<M: Machine> Node<M> {
         if self.config.mutation == Mutation::ReadIndexSkipsConfirmation {
             raft_config.skip_read_confirmation = true;
         }
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::DiscardLogOnSnapshot {
+            raft_config.discard_log_on_snapshot = true;
+        }
         match Raft::new(node_id.clone(), &node_ids, raft_config, seed, now) {
             Ok(raft) => {
                 let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
@@ -372,18 +376,20 @@ impl<M: Machine> Node<M> {
                 }
             }
         }
-        self.apply_committed();
-        self.serve_reads();
-        self.flush_forwards(now);
-        self.flush_raft();
-    }
-
-    fn flush_raft(&mut self) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        let id = c.id.clone();
-        for (to, m) in c.raft.take_messages() {
+        let mut ready = c.raft.ready();
+        // The log is in memory: what the round must persist is "durable" at once.
+        let receipt = ready.persist.persisted();
+        if let Some(snapshot) = ready.snapshot.take() {
+            self.restore_snapshot(snapshot);
+        }
+        self.apply_committed(std::mem::take(&mut ready.committed));
+        self.serve_reads(std::mem::take(&mut ready.reads));
+        self.flush_forwards(now);
+        let id = self.id().unwrap_or("?").to_owned();
+        for (to, m) in ready.messages(&receipt) {
             self.send(id.clone(), to, None, Payload::from_raft(m));
         }
     }

@@ -115,15 +115,16 @@ impl<M: Machine> Node<M> {
         }
     }
 
-    /// Answers every read whose read index is confirmed and applied here.
-    pub(super) fn serve_reads(&mut self) {
-        self.serve_leader_reads();
+    /// Answers every read whose read index is confirmed (`confirmed`: this
+    /// round's `(context, read index)` pairs from the core) and applied here.
+    pub(super) fn serve_reads(&mut self, confirmed: Vec<(u64, u64)>) {
+        self.serve_leader_reads(confirmed);
         self.serve_local_reads();
     }
 
     /// Reads of a leader that lost leadership are dropped unanswered: the client
     /// times out, which for a read is a definite failure, as it should be.
-    fn serve_leader_reads(&mut self) {
+    fn serve_leader_reads(&mut self, confirmed: Vec<(u64, u64)>) {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
@@ -131,7 +132,7 @@ impl<M: Machine> Node<M> {
             c.read_waiters.clear();
             return;
         }
-        for (ctx, index) in c.raft.take_ready_reads() {
+        for (ctx, index) in confirmed {
             if let Some(w) = c.read_waiters.get_mut(&ctx) {
                 w.index = Some(index);
             }

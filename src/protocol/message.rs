@@ -102,6 +102,8 @@ pub enum Payload {
     RequestVoteRes(raft::RequestVoteRes),
     AppendEntries(raft::AppendEntries),
     AppendEntriesRes(raft::AppendEntriesRes),
+    InstallSnapshot(raft::InstallSnapshot),
+    InstallSnapshotRes(raft::InstallSnapshotRes),
     Forward(ForwardBatch),
     ForwardNack(ForwardNack),
     /// A follower asks the leader for a read index (`ctx` is the follower's).
@@ -128,6 +130,8 @@ pub const NODE_TYPES: &[&str] = &[
     "request_vote_res",
     "append_entries",
     "append_entries_res",
+    "install_snapshot",
+    "install_snapshot_res",
     "forward",
     "forward_nack",
     "read_index",
@@ -170,6 +174,8 @@ impl Payload {
             raft::Message::RequestVoteRes(m) => Payload::RequestVoteRes(m),
             raft::Message::AppendEntries(m) => Payload::AppendEntries(m),
             raft::Message::AppendEntriesRes(m) => Payload::AppendEntriesRes(m),
+            raft::Message::InstallSnapshot(m) => Payload::InstallSnapshot(m),
+            raft::Message::InstallSnapshotRes(m) => Payload::InstallSnapshotRes(m),
         }
     }
 
@@ -180,6 +186,8 @@ impl Payload {
             Payload::RequestVoteRes(m) => Ok(raft::Message::RequestVoteRes(m)),
             Payload::AppendEntries(m) => Ok(raft::Message::AppendEntries(m)),
             Payload::AppendEntriesRes(m) => Ok(raft::Message::AppendEntriesRes(m)),
+            Payload::InstallSnapshot(m) => Ok(raft::Message::InstallSnapshot(m)),
+            Payload::InstallSnapshotRes(m) => Ok(raft::Message::InstallSnapshotRes(m)),
             other => Err(other),
         }
     }
@@ -295,6 +303,8 @@ fn decode_node_body(ty: &str, body: &str) -> Option<Result<Payload, serde_json::
         "request_vote_res" => from_str(body).map(Payload::RequestVoteRes),
         "append_entries" => from_str(body).map(Payload::AppendEntries),
         "append_entries_res" => from_str(body).map(Payload::AppendEntriesRes),
+        "install_snapshot" => from_str(body).map(Payload::InstallSnapshot),
+        "install_snapshot_res" => from_str(body).map(Payload::InstallSnapshotRes),
         "forward" => from_str(body).map(Payload::Forward),
         "forward_nack" => from_str(body).map(Payload::ForwardNack),
         "read_index" => from_str::<ReadIndexBody>(body).map(|b| Payload::ReadIndex { ctx: b.ctx }),

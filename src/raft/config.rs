@@ -28,6 +28,10 @@ pub struct Config {
     /// Mutation (tests only): answer ReadIndex reads without confirming leadership.
     #[cfg(feature = "mutations")]
     pub skip_read_confirmation: bool,
+    /// Mutation (tests only): a follower installing a snapshot discards its whole
+    /// log even when it holds the snapshot's last entry (Figure 13, rule 6 broken).
+    #[cfg(feature = "mutations")]
+    pub discard_log_on_snapshot: bool,
 }
 
 impl Default for Config {
@@ -42,6 +46,8 @@ impl Default for Config {
             check_quorum: true,
             #[cfg(feature = "mutations")]
             skip_read_confirmation: false,
+            #[cfg(feature = "mutations")]
+            discard_log_on_snapshot: false,
         }
     }
 }

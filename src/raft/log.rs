@@ -1,14 +1,29 @@
-//! The in-memory Raft log. Indexes are 1-based; index 0 is the empty prefix with term 0.
+//! The Raft log. Indexes are 1-based. A prefix may be compacted into a snapshot:
+//! the log then starts after `offset` and remembers the term at `offset`, so
+//! consistency checks at the boundary still work (Raft §7). Index 0 is the empty
+//! prefix with term 0.
 
 use super::data::Data;
 use super::message::Entry;
+use std::collections::VecDeque;
 
-/// The replicated log (Figure 2: `log[]`).
+/// The replicated log (Figure 2: `log[]`), after the compacted prefix.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
-    entries: Vec<Entry>,
-    /// Serialized size of each entry's data, for bounding message sizes.
-    sizes: Vec<usize>,
+    /// Index of the last compacted entry (0 when nothing is compacted).
+    offset: u64,
+    /// Term of the entry at `offset`.
+    offset_term: u64,
+    entries: VecDeque<Entry>,
+    /// Size of each entry, for bounding message sizes.
+    sizes: VecDeque<usize>,
+    /// Sum of `sizes`.
+    bytes: usize,
+    /// `(term, first index)` of each run of equal terms among `entries`, in order:
+    /// term lookups by term are a binary search, not a scan.
+    runs: VecDeque<(u64, u64)>,
+    /// Lowest index appended or overwritten since the last [`Log::take_unstable`].
+    unstable_from: Option<u64>,
 }
 
 /// The outcome of offering entries from a leader to this log.
@@ -26,55 +41,161 @@ pub enum AppendOutcome {
     },
 }
 
+/// Entries changed since the host last persisted the log: everything stored at or
+/// after `from` is replaced by `entries` (which may be empty after a truncation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unstable {
+    pub from: u64,
+    pub entries: Vec<Entry>,
+}
+
 impl Log {
     /// An empty log.
     pub fn new() -> Log {
         Log::default()
     }
 
-    /// Index of the last entry (0 when empty).
+    /// Index of the last compacted entry (0 when nothing is compacted); the first
+    /// entry still held is `offset + 1`.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Index of the first entry held.
+    pub fn first_index(&self) -> u64 {
+        self.offset + 1
+    }
+
+    /// Index of the last entry (the compaction offset when none is held).
     pub fn last_index(&self) -> u64 {
-        self.entries.len() as u64
+        self.offset + self.entries.len() as u64
     }
 
-    /// Term of the last entry (0 when empty).
+    /// Term of the last entry.
     pub fn last_term(&self) -> u64 {
-        self.entries.last().map_or(0, |e| e.term)
+        self.entries.back().map_or(self.offset_term, |e| e.term)
     }
 
-    /// Term of the entry at `index`; `Some(0)` for index 0, `None` past the end.
+    /// Number of entries held (after the compacted prefix).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bytes of entry data held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Term of the entry at `index`: known for the compaction offset and every entry
+    /// held; `None` for compacted entries and past the end.
     pub fn term(&self, index: u64) -> Option<u64> {
-        if index == 0 {
-            return Some(0);
+        if index == self.offset {
+            return Some(self.offset_term);
         }
-        self.entries.get(index as usize - 1).map(|e| e.term)
+        self.get(index).map(|e| e.term)
     }
 
-    /// The entry at `index`, if any.
+    /// The entry at `index`, if held.
     pub fn get(&self, index: u64) -> Option<&Entry> {
         index
-            .checked_sub(1)
+            .checked_sub(self.offset + 1)
             .and_then(|i| self.entries.get(i as usize))
     }
 
     /// Appends one entry at the end; returns its index.
     pub fn append(&mut self, entry: Entry) -> u64 {
-        self.sizes.push(entry_size(&entry));
-        self.entries.push(entry);
-        self.last_index()
+        let index = self.last_index() + 1;
+        if self.runs.back().is_none_or(|&(t, _)| t != entry.term) {
+            self.runs.push_back((entry.term, index));
+        }
+        let size = entry_size(&entry);
+        self.bytes += size;
+        self.sizes.push_back(size);
+        self.entries.push_back(entry);
+        self.mark_unstable(index);
+        index
     }
 
-    /// Removes the entry at `index` and everything after it.
+    /// Removes the entry at `index` and everything after it. Compacted entries are
+    /// committed and never removed.
     pub fn truncate_from(&mut self, index: u64) {
-        let keep = index.saturating_sub(1) as usize;
+        let index = index.max(self.offset + 1);
+        if index > self.last_index() {
+            return;
+        }
+        let keep = (index - self.offset - 1) as usize;
+        for size in self.sizes.drain(keep..) {
+            self.bytes -= size;
+        }
         self.entries.truncate(keep);
-        self.sizes.truncate(keep);
+        while self.runs.back().is_some_and(|&(_, start)| start >= index) {
+            self.runs.pop_back();
+        }
+        self.mark_unstable(index);
+    }
+
+    /// Drops every entry up to and including `index` (which must be held or be the
+    /// offset), remembering its term: log compaction after a snapshot at or beyond
+    /// `index`.
+    pub fn compact(&mut self, index: u64) {
+        let Some(term) = self.term(index) else {
+            return;
+        };
+        while self.offset < index {
+            self.entries.pop_front();
+            if let Some(size) = self.sizes.pop_front() {
+                self.bytes -= size;
+            }
+            self.offset += 1;
+        }
+        self.offset_term = term;
+        while self.runs.len() > 1 && self.runs[1].1 <= index + 1 {
+            self.runs.pop_front();
+        }
+        if self.entries.is_empty() {
+            self.runs.clear();
+        } else if let Some(run) = self.runs.front_mut() {
+            run.1 = run.1.max(index + 1);
+        }
+    }
+
+    /// Discards the whole log: it now starts after a snapshot ending at `index` in
+    /// `term` (Figure 13, receiver rule 7).
+    pub fn reset(&mut self, index: u64, term: u64) {
+        self.entries.clear();
+        self.sizes.clear();
+        self.runs.clear();
+        self.bytes = 0;
+        self.offset = index;
+        self.offset_term = term;
+        self.mark_unstable(index + 1);
+    }
+
+    fn mark_unstable(&mut self, index: u64) {
+        self.unstable_from = Some(self.unstable_from.map_or(index, |u| u.min(index)));
+    }
+
+    /// Entries changed since the last call, for the host to persist.
+    pub fn take_unstable(&mut self) -> Option<Unstable> {
+        let from = self.unstable_from.take()?.max(self.offset + 1);
+        Some(Unstable {
+            from,
+            entries: self.range(from, self.last_index()),
+        })
     }
 
     /// Entries from `from` (inclusive), at most `max_entries` and, beyond the first,
-    /// at most `max_bytes` of data.
+    /// at most `max_bytes` of data. Empty when `from` is compacted or past the end.
     pub fn slice(&self, from: u64, max_entries: usize, max_bytes: usize) -> Vec<Entry> {
-        let start = from.max(1) as usize - 1;
+        if from <= self.offset {
+            return Vec::new();
+        }
+        let start = (from - self.offset - 1) as usize;
         let mut bytes = 0;
         let mut out = Vec::new();
         for (entry, size) in self.entries.iter().zip(&self.sizes).skip(start) {
@@ -87,13 +208,16 @@ impl Log {
         out
     }
 
-    /// Entries in `from..=to`, for applying committed entries.
-    pub fn range(&self, from: u64, to: u64) -> &[Entry] {
+    /// Entries in `from..=to` that are held, for applying committed entries.
+    pub fn range(&self, from: u64, to: u64) -> Vec<Entry> {
+        let from = from.max(self.offset + 1);
         let to = to.min(self.last_index());
-        if from == 0 || from > to {
-            return &[];
+        if from > to {
+            return Vec::new();
         }
-        &self.entries[from as usize - 1..to as usize]
+        let start = (from - self.offset - 1) as usize;
+        let end = (to - self.offset) as usize;
+        self.entries.range(start..end).cloned().collect()
     }
 
     /// Raft §5.4.1 election restriction: is a log ending at (`last_term`,
@@ -102,21 +226,27 @@ impl Log {
         (last_term, last_index) >= (self.last_term(), self.last_index())
     }
 
-    /// The first index holding `term`, scanning back from `index` (which holds it).
+    /// The first index held with `term`, at or before `index` (which holds it).
     pub fn first_index_of_term(&self, term: u64, index: u64) -> u64 {
-        let mut i = index;
-        while i > 1 && self.term(i - 1) == Some(term) {
-            i -= 1;
+        let pos = self.runs.partition_point(|&(t, _)| t < term);
+        match self.runs.get(pos) {
+            Some(&(t, start)) if t == term => start.min(index),
+            _ => index.min(self.offset + 1).max(1),
         }
-        i
     }
 
-    /// The last index whose term is `term`, if the log has that term at all.
+    /// The last index whose term is `term`, if the log knows that term.
     pub fn last_index_of_term(&self, term: u64) -> Option<u64> {
-        self.entries
-            .iter()
-            .rposition(|e| e.term == term)
-            .map(|i| i as u64 + 1)
+        let pos = self.runs.partition_point(|&(t, _)| t < term);
+        match self.runs.get(pos) {
+            Some(&(t, _)) if t == term => Some(
+                self.runs
+                    .get(pos + 1)
+                    .map_or(self.last_index(), |&(_, next)| next - 1),
+            ),
+            _ if term == self.offset_term && self.offset > 0 => Some(self.offset),
+            _ => None,
+        }
     }
 
     /// Follower side of AppendEntries (Figure 2, receiver rules 2–4): checks the
@@ -126,7 +256,9 @@ impl Log {
     /// Safety: matching entries are never removed, so a duplicated or reordered
     /// (stale) AppendEntries cannot erase entries a newer one added. `committed` is
     /// passed so that a conflict at or below it, which Raft makes impossible, is
-    /// refused instead of erasing committed entries.
+    /// refused instead of erasing committed entries. Entries at or below the
+    /// compaction offset are committed, so they match the leader's by the Log
+    /// Matching property and are skipped.
     pub fn try_append(
         &mut self,
         prev_log_index: u64,
@@ -134,22 +266,37 @@ impl Log {
         entries: &[Entry],
         committed: u64,
     ) -> AppendOutcome {
-        match self.term(prev_log_index) {
+        let last_new_index = prev_log_index + entries.len() as u64;
+        let (prev, prev_term, entries) = if prev_log_index < self.offset {
+            let skip = (self.offset - prev_log_index) as usize;
+            if skip > entries.len() {
+                return AppendOutcome::Matched { last_new_index };
+            }
+            let term = if skip == 0 {
+                prev_log_term
+            } else {
+                entries[skip - 1].term
+            };
+            (self.offset, term, &entries[skip..])
+        } else {
+            (prev_log_index, prev_log_term, entries)
+        };
+        match self.term(prev) {
             None => {
                 return AppendOutcome::TooShort {
                     last_index: self.last_index(),
                 };
             }
-            Some(t) if t != prev_log_term => {
+            Some(t) if t != prev_term => {
                 return AppendOutcome::TermMismatch {
                     conflict_term: t,
-                    first_index_of_term: self.first_index_of_term(t, prev_log_index),
+                    first_index_of_term: self.first_index_of_term(t, prev),
                 };
             }
             Some(_) => {}
         }
         for (offset, entry) in entries.iter().enumerate() {
-            let index = prev_log_index + 1 + offset as u64;
+            let index = prev + 1 + offset as u64;
             match self.term(index) {
                 Some(t) if t == entry.term => continue,
                 Some(_) => {
@@ -169,9 +316,7 @@ impl Log {
             }
             break;
         }
-        AppendOutcome::Matched {
-            last_new_index: prev_log_index + entries.len() as u64,
-        }
+        AppendOutcome::Matched { last_new_index }
     }
 }
 
@@ -278,6 +423,66 @@ mod tests {
         assert_eq!(log.slice(6, 100, usize::MAX).len(), 0);
         assert_eq!(log.range(2, 4).len(), 3);
         assert_eq!(log.range(5, 9).len(), 1);
+    }
+
+    #[test]
+    fn compaction_keeps_the_boundary_term_and_the_suffix() {
+        let mut log = log_of(&[1, 1, 2, 2, 3, 3]);
+        log.take_unstable();
+        log.compact(4);
+        assert_eq!(
+            (log.offset(), log.first_index(), log.last_index()),
+            (4, 5, 6)
+        );
+        assert_eq!(log.term(4), Some(2), "the boundary term is remembered");
+        assert_eq!(log.term(3), None, "compacted entries are gone");
+        assert_eq!(log.get(5).map(|e| e.term), Some(3));
+        assert_eq!(log.last_index_of_term(3), Some(6));
+        assert_eq!(log.last_index_of_term(2), Some(4));
+        assert_eq!(log.last_index_of_term(1), None);
+        assert_eq!(log.range(1, 9).len(), 2);
+        assert!(log.slice(4, 10, usize::MAX).is_empty());
+        assert_eq!(log.bytes(), 2 * (16 + 1));
+        // An append overlapping the compacted prefix matches it and adds the rest.
+        assert_eq!(
+            log.try_append(2, 1, &[e(2), e(2), e(3), e(3), e(4)], 4),
+            AppendOutcome::Matched { last_new_index: 7 }
+        );
+        assert_eq!(log.last_index(), 7);
+        assert_eq!(log.take_unstable().map(|u| u.from), Some(7));
+        log.compact(7);
+        assert!(log.is_empty());
+        assert_eq!((log.last_index(), log.last_term()), (7, 4));
+        assert_eq!(
+            log.try_append(7, 4, &[e(5)], 7),
+            AppendOutcome::Matched { last_new_index: 8 }
+        );
+    }
+
+    #[test]
+    fn reset_discards_everything_for_a_snapshot() {
+        let mut log = log_of(&[1, 1, 2]);
+        log.reset(10, 4);
+        assert_eq!(
+            (log.offset(), log.last_index(), log.last_term()),
+            (10, 10, 4)
+        );
+        assert_eq!(log.term(10), Some(4));
+        assert_eq!(
+            log.try_append(11, 4, &[], 10),
+            AppendOutcome::TooShort { last_index: 10 }
+        );
+    }
+
+    #[test]
+    fn term_runs_follow_truncation() {
+        let mut log = log_of(&[1, 2, 2, 3, 3]);
+        log.truncate_from(4);
+        assert_eq!(log.last_index_of_term(3), None);
+        assert_eq!(log.last_index_of_term(2), Some(3));
+        log.append(e(4));
+        assert_eq!(log.last_index_of_term(4), Some(4));
+        assert_eq!(log.first_index_of_term(2, 3), 2);
     }
 
     #[test]

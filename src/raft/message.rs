@@ -73,6 +73,31 @@ pub struct AppendEntriesRes {
     pub read_round: Option<u64>,
 }
 
+/// InstallSnapshot (Figure 13): one chunk of the leader's snapshot, for a follower
+/// that needs entries the leader has compacted away. Chunks are sent one at a time;
+/// `offset` is where `data` starts in the snapshot's JSON text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstallSnapshot {
+    pub term: u64,
+    pub leader: NodeId,
+    pub last_included_index: u64,
+    pub last_included_term: u64,
+    pub offset: u64,
+    pub data: String,
+    pub done: bool,
+}
+
+/// The answer to [`InstallSnapshot`]: how much of the snapshot ending at `index`
+/// the follower holds (`offset`, the next byte it expects), and whether it is
+/// installed (`done`; also when the follower already had everything up to `index`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstallSnapshotRes {
+    pub term: u64,
+    pub index: u64,
+    pub offset: u64,
+    pub done: bool,
+}
+
 /// Every message of the Raft core.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
@@ -80,6 +105,8 @@ pub enum Message {
     RequestVoteRes(RequestVoteRes),
     AppendEntries(AppendEntries),
     AppendEntriesRes(AppendEntriesRes),
+    InstallSnapshot(InstallSnapshot),
+    InstallSnapshotRes(InstallSnapshotRes),
 }
 
 impl Message {
@@ -90,6 +117,8 @@ impl Message {
             Message::RequestVoteRes(m) => m.term,
             Message::AppendEntries(m) => m.term,
             Message::AppendEntriesRes(m) => m.term,
+            Message::InstallSnapshot(m) => m.term,
+            Message::InstallSnapshotRes(m) => m.term,
         }
     }
 }

@@ -19,15 +19,20 @@ mod log;
 mod message;
 mod progress;
 mod read;
+mod ready;
 mod replication;
+mod snapshot;
 
 pub use config::Config;
 pub use data::Data;
-pub use log::{AppendOutcome, Log};
+pub use log::{AppendOutcome, Log, Unstable};
 pub use message::{
-    AppendEntries, AppendEntriesRes, Entry, Message, NodeId, RequestVote, RequestVoteRes,
+    AppendEntries, AppendEntriesRes, Entry, InstallSnapshot, InstallSnapshotRes, Message, NodeId,
+    RequestVote, RequestVoteRes,
 };
 pub use progress::{Progress, ProgressState};
+pub use ready::{HardState, Persist, Persisted, Ready};
+pub use snapshot::Snapshot;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -77,6 +82,14 @@ pub struct Raft {
     outbox: Vec<(NodeId, Message)>,
     /// ReadIndex reads (leader only).
     reads: read::ReadState,
+    /// The latest snapshot (taken here or installed).
+    snapshot: Option<Snapshot>,
+    /// A snapshot installed from the leader that the host has not restored yet.
+    to_install: Option<Snapshot>,
+    /// A snapshot being received from the leader.
+    incoming: Option<snapshot::Incoming>,
+    /// The hard state last handed to the host.
+    last_hard_state: HardState,
     /// The latest time seen by `new`, `tick` or `step`.
     now: u64,
 }
@@ -117,6 +130,10 @@ impl Raft {
             check_quorum_deadline: 0,
             outbox: Vec::new(),
             reads: read::ReadState::default(),
+            snapshot: None,
+            to_install: None,
+            incoming: None,
+            last_hard_state: HardState::default(),
             now,
         };
         raft.reset_election_deadline(now);
@@ -236,6 +253,7 @@ impl Raft {
                 _ => {
                     let leader = match &msg {
                         Message::AppendEntries(ae) => Some(ae.leader.clone()),
+                        Message::InstallSnapshot(is) => Some(is.leader.clone()),
                         _ => None,
                     };
                     self.become_follower(now, term, leader);
@@ -255,6 +273,15 @@ impl Raft {
                         read_round: None,
                     }),
                 ),
+                Message::InstallSnapshot(is) => self.send(
+                    from,
+                    Message::InstallSnapshotRes(InstallSnapshotRes {
+                        term: self.term,
+                        index: is.last_included_index,
+                        offset: 0,
+                        done: false,
+                    }),
+                ),
                 Message::RequestVote(rv) if rv.pre_vote => self.send(
                     from,
                     Message::RequestVoteRes(RequestVoteRes {
@@ -272,6 +299,8 @@ impl Raft {
             Message::RequestVoteRes(m) => self.on_request_vote_res(now, from, m),
             Message::AppendEntries(m) => self.on_append_entries(now, from, m),
             Message::AppendEntriesRes(m) => self.on_append_entries_res(now, from, m),
+            Message::InstallSnapshot(m) => self.on_install_snapshot(now, from, m),
+            Message::InstallSnapshotRes(m) => self.on_install_snapshot_res(now, from, m),
         }
     }
 
@@ -291,7 +320,7 @@ impl Raft {
 
     /// Messages to send, each with its destination. Sends any entries proposed
     /// since the last call first, batched per follower.
-    pub fn take_messages(&mut self) -> Vec<(NodeId, Message)> {
+    fn take_messages(&mut self) -> Vec<(NodeId, Message)> {
         if self.role == Role::Leader {
             self.broadcast_append();
         }
@@ -299,18 +328,19 @@ impl Raft {
     }
 
     /// Newly committed entries, in order, with their indexes.
-    pub fn take_committed(&mut self) -> Vec<(u64, Entry)> {
+    fn take_committed(&mut self) -> Vec<(u64, Entry)> {
         let from = self.applied + 1;
-        let out: Vec<(u64, Entry)> = self
-            .log
-            .range(from, self.commit_index)
-            .iter()
-            .cloned()
-            .zip(from..)
-            .map(|(e, i)| (i, e))
+        let out: Vec<(u64, Entry)> = (from..)
+            .zip(self.log.range(from, self.commit_index))
             .collect();
-        self.applied = self.commit_index;
+        self.applied = self.applied.max(self.commit_index);
         out
+    }
+
+    /// Index of the last entry handed to the host for applying (or covered by an
+    /// installed snapshot).
+    pub fn applied(&self) -> u64 {
+        self.applied
     }
 
     fn send(&mut self, to: &str, msg: Message) {

@@ -14,6 +14,9 @@ pub enum ProgressState {
     /// The follower's log is known to match up to `match_index`: stream entries,
     /// optimistically advancing `next_index`, up to a window of in-flight messages.
     Replicate,
+    /// The follower needs entries the leader compacted away: appends pause while
+    /// the snapshot ending at `pending_snapshot` goes out, one chunk at a time.
+    Snapshot,
 }
 
 /// Replication progress of one follower.
@@ -32,6 +35,10 @@ pub struct Progress {
     pub last_progress: u64,
     /// Time the last AppendEntries went to this follower (it doubles as a heartbeat).
     pub last_sent: Option<u64>,
+    /// In Snapshot: the index of the snapshot being sent.
+    pub pending_snapshot: u64,
+    /// In Snapshot: bytes of it the follower acknowledged (the next chunk's offset).
+    pub snapshot_offset: u64,
 }
 
 impl Progress {
@@ -46,7 +53,41 @@ impl Progress {
             recent_active: true,
             last_progress: now,
             last_sent: None,
+            pending_snapshot: 0,
+            snapshot_offset: 0,
         }
+    }
+
+    /// Switches to sending the snapshot ending at `index`.
+    pub fn become_snapshot(&mut self, index: u64) {
+        self.state = ProgressState::Snapshot;
+        self.pending_snapshot = index;
+        self.snapshot_offset = 0;
+        self.probe_sent = false;
+        self.inflight.clear();
+    }
+
+    /// Handles an answer about the snapshot ending at `index`: the follower holds
+    /// `offset` bytes of it, or has installed it (`done`). Returns true when the
+    /// next chunk should go out (from `snapshot_offset`), false when the answer is
+    /// stale or the snapshot is installed (replication resumes after it).
+    pub fn on_snapshot_res(&mut self, index: u64, offset: u64, done: bool, now: u64) -> bool {
+        if done {
+            if index > self.match_index {
+                self.match_index = index;
+                self.last_progress = now;
+            }
+            if self.state == ProgressState::Snapshot && self.match_index >= self.pending_snapshot {
+                self.become_replicate();
+            }
+            return false;
+        }
+        if self.state != ProgressState::Snapshot || index != self.pending_snapshot {
+            return false;
+        }
+        self.snapshot_offset = offset;
+        self.last_progress = now;
+        true
     }
 
     /// Switches to probing from `next_index`.
@@ -78,8 +119,12 @@ impl Progress {
         while self.inflight.front().is_some_and(|&last| last <= index) {
             self.inflight.pop_front();
         }
-        if self.state == ProgressState::Probe {
-            self.become_replicate();
+        match self.state {
+            ProgressState::Probe => self.become_replicate(),
+            ProgressState::Snapshot if self.match_index >= self.pending_snapshot => {
+                self.become_replicate()
+            }
+            _ => {}
         }
         true
     }
@@ -102,6 +147,8 @@ impl Progress {
                 self.become_probe(hint.min(rejected));
                 true
             }
+            // Appends are paused; the snapshot answers decide.
+            ProgressState::Snapshot => false,
         }
     }
 
@@ -118,7 +165,7 @@ impl Progress {
                 self.next_index = last + 1;
                 self.inflight.push_back(last);
             }
-            ProgressState::Replicate => {}
+            ProgressState::Replicate | ProgressState::Snapshot => {}
         }
     }
 
@@ -127,6 +174,7 @@ impl Progress {
         match self.state {
             ProgressState::Probe => !self.probe_sent,
             ProgressState::Replicate => self.inflight.len() < max_inflight,
+            ProgressState::Snapshot => false,
         }
     }
 }
@@ -152,6 +200,25 @@ mod tests {
         assert_eq!(p.inflight, VecDeque::from(vec![10]));
         assert!(!p.on_success(7, 3), "a reordered older ack is stale");
         assert_eq!(p.match_index, 8);
+    }
+
+    #[test]
+    fn a_snapshot_pauses_appends_until_the_follower_installs_it() {
+        let mut p = Progress::new(3, 0);
+        p.become_snapshot(50);
+        assert!(!p.can_send(4), "no appends while the snapshot goes out");
+        assert!(!p.on_reject(2, 1), "stale rejections change nothing");
+        assert!(p.on_snapshot_res(50, 1024, false, 1), "send the next chunk");
+        assert_eq!(p.snapshot_offset, 1024);
+        assert!(
+            !p.on_snapshot_res(40, 0, false, 1),
+            "an older snapshot's answer is stale"
+        );
+        assert!(!p.on_snapshot_res(50, 2048, true, 2));
+        assert_eq!(
+            (p.state, p.match_index, p.next_index),
+            (ProgressState::Replicate, 50, 51)
+        );
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl Raft {
 
     /// Reads confirmed since the last call, as (context, read index): each may be
     /// answered once the state machine has applied its read index.
-    pub fn take_ready_reads(&mut self) -> Vec<(u64, u64)> {
+    pub(super) fn take_ready_reads(&mut self) -> Vec<(u64, u64)> {
         std::mem::take(&mut self.reads.ready)
     }
 

@@ -52,6 +52,9 @@ impl Raft {
                         pr.last_sent = Some(now);
                     }
                 }
+                // The chunk in flight may be lost: send it again (it also keeps
+                // the follower from starting an election).
+                ProgressState::Snapshot => self.send_snapshot_chunk(&peer),
             }
         }
     }
@@ -60,9 +63,14 @@ impl Raft {
     /// to match, so it never causes a rejection even while newer appends are still
     /// in flight. `read_round` tags it as part of a ReadIndex confirmation round.
     pub(super) fn send_heartbeat(&mut self, peer: &str, read_round: Option<u64>) {
-        let Some(prev) = self.progress.get(peer).map(|pr| pr.match_index) else {
+        let Some(mut prev) = self.progress.get(peer).map(|pr| pr.match_index) else {
             return;
         };
+        if self.log.term(prev).is_none() {
+            // Compacted: the follower needs the snapshot; a heartbeat at the
+            // compaction point lets it say so.
+            prev = self.log.offset();
+        }
         let hb = AppendEntries {
             term: self.term,
             leader: self.id.clone(),
@@ -83,6 +91,11 @@ impl Raft {
             return false;
         };
         if !pr.can_send(self.config.max_inflight) {
+            return false;
+        }
+        if pr.next_index <= self.log.offset() {
+            // The entries it needs are compacted away: send the snapshot.
+            self.send_snapshot_chunk(peer);
             return false;
         }
         let entries = self.log.slice(
