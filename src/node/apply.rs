@@ -89,6 +89,7 @@ impl<M: Machine> Node<M> {
             Ok(()) => {
                 // The snapshot's own applied index is where it was taken.
                 self.state.applied_index = snapshot.index;
+                self.snapshots_installed += 1;
                 self.logs
                     .push(format!("installed the snapshot at {}", snapshot.index));
             }

@@ -55,6 +55,8 @@ pub struct Node<M: Machine = Builtin> {
     next_msg_id: u64,
     outbox: Vec<Message>,
     logs: Vec<String>,
+    /// Snapshots installed from a leader.
+    snapshots_installed: u64,
 }
 
 /// Routing state that exists once `init` arrived.
@@ -106,7 +108,13 @@ impl<M: Machine> Node<M> {
             next_msg_id: 0,
             outbox: Vec::new(),
             logs: Vec::new(),
+            snapshots_installed: 0,
         }
+    }
+
+    /// Snapshots this node installed from a leader.
+    pub fn snapshots_installed(&self) -> u64 {
+        self.snapshots_installed
     }
 
     /// Sets this process's incarnation: it must differ for every start of the

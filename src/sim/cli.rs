@@ -52,6 +52,12 @@ pub struct SimFlags {
     /// Nodes serve reads as followers via a read index (node flag --follower-reads).
     #[arg(long)]
     pub follower_reads: bool,
+    /// Snapshot and compact the log every this many applied entries (0: never).
+    #[arg(long, default_value_t = NodeConfig::default().snapshot_entries)]
+    pub snapshot_entries: u64,
+    /// Entries kept before a snapshot when compacting.
+    #[arg(long, default_value_t = NodeConfig::default().snapshot_retain)]
+    pub snapshot_retain: u64,
 }
 
 impl SimFlags {
@@ -87,6 +93,8 @@ impl SimFlags {
             nemesis_interval,
             node: NodeConfig {
                 follower_reads: self.follower_reads,
+                snapshot_entries: self.snapshot_entries,
+                snapshot_retain: self.snapshot_retain,
                 ..NodeConfig::default()
             },
         })
@@ -216,6 +224,10 @@ pub fn sim_main(args: &SimArgs) -> ExitCode {
             v.summary
         );
     }
+    println!(
+        "  snapshots: {} installed from a leader, {} compared between nodes",
+        checked.outcome.snapshots_installed, checked.outcome.snapshots_compared
+    );
     println!("  wall time {:.2}s", started.elapsed().as_secs_f64());
     if checked.valid() {
         ExitCode::SUCCESS
@@ -238,6 +250,8 @@ struct Summary {
     p99: Vec<f64>,
     msgs_per_op: Vec<f64>,
     availability: Vec<f64>,
+    snapshots_installed: u64,
+    snapshots_compared: u64,
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -286,6 +300,8 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
                     s.p99.push(st.latency_p99_ms);
                     s.msgs_per_op.push(st.msgs_per_op);
                     s.availability.push(st.availability);
+                    s.snapshots_installed += checked.outcome.snapshots_installed;
+                    s.snapshots_compared += checked.outcome.snapshots_compared;
                     if !checked.valid() {
                         let report = checked.failure_report();
                         eprint!("{report}");
@@ -327,6 +343,10 @@ pub fn soak_main(args: &SoakArgs) -> ExitCode {
         median(&mut s.p99),
         median(&mut s.availability),
         median(&mut s.msgs_per_op)
+    );
+    println!(
+        "  snapshots: {} installed from a leader, {} compared between nodes",
+        s.snapshots_installed, s.snapshots_compared
     );
     println!("  wall time {:.1}s", started.elapsed().as_secs_f64());
     if s.failures.is_empty() {

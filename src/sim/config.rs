@@ -82,6 +82,15 @@ impl SimConfig {
         if self.duplicate > 0.0 {
             cmd.push_str(&format!(" --duplicate {}", self.duplicate));
         }
+        let defaults = NodeConfig::default();
+        if (self.node.snapshot_entries, self.node.snapshot_retain)
+            != (defaults.snapshot_entries, defaults.snapshot_retain)
+        {
+            cmd.push_str(&format!(
+                " --snapshot-entries {} --snapshot-retain {}",
+                self.node.snapshot_entries, self.node.snapshot_retain
+            ));
+        }
         cmd
     }
 }

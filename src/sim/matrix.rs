@@ -29,5 +29,10 @@ pub fn matrix_config(workload: WorkloadKind, seed: u64) -> SimConfig {
     c.time_limit = if latency_ms >= 100 { 30.0 } else { 15.0 };
     c.concurrency = 2 * node_count;
     c.rate = 100.0;
+    // A third of the runs compact every 16 entries, so followers behind a
+    // partition come back through InstallSnapshot.
+    let (every, retain) = [(16, 4), (64, 0), (4096, 512)][pick(15, 3) as usize];
+    c.node.snapshot_entries = every;
+    c.node.snapshot_retain = retain;
     c
 }

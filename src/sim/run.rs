@@ -41,6 +41,10 @@ pub struct SimOutcome {
     /// lww-kv only: every written key read on every node after the final heal and
     /// a quiet period (see [`super::convergence`]); empty for other workloads.
     pub final_reads: Vec<FinalRead>,
+    /// Snapshots nodes installed from a leader (InstallSnapshot completed).
+    pub snapshots_installed: u64,
+    /// Snapshots compared between nodes that took one at the same index.
+    pub snapshots_compared: u64,
 }
 
 impl fmt::Display for SimOutcome {
@@ -170,6 +174,12 @@ pub fn run(config: &SimConfig) -> SimOutcome {
         partitions,
         end_time: now,
         final_reads,
+        snapshots_installed: cluster
+            .nodes()
+            .values()
+            .map(|n| n.snapshots_installed())
+            .sum(),
+        snapshots_compared: invariants.snapshots_compared,
     }
 }
 

@@ -69,11 +69,17 @@ pub struct Versioned {
     pub stamp: Stamp,
 }
 
-/// lww state: per key (by canonical JSON text) the highest-stamped value, plus this
-/// node's hybrid clock (local, not part of the converging state).
+/// lww state: per key (by canonical JSON text) the highest-stamped value the log
+/// delivered, plus what is this node's alone: its own writes the log has not
+/// delivered back yet, and its hybrid clock. Reads see the higher stamp of the two,
+/// so a node reads its own writes at once; snapshots hold only the log's part, so
+/// every node that applied the same entries has the same snapshot.
 #[derive(Clone, Debug, Default)]
 pub struct LwwMachine {
     map: BTreeMap<String, Versioned>,
+    /// Local writes not yet applied from the log (bounded by the node's pending
+    /// requests: each is dropped once its replicated copy is applied).
+    local: BTreeMap<String, Versioned>,
     clock: HybridClock,
 }
 
@@ -90,32 +96,38 @@ fn missing(key: &Value) -> Rejection {
 }
 
 impl LwwMachine {
-    /// The value stored at `key`, if any.
+    /// The value this node reads at `key`, if any: the higher-stamped of the log's
+    /// and its own unreplicated write.
     pub fn get(&self, key: &Value) -> Option<&Value> {
-        self.map.get(&key_of(key)).map(|v| &v.value)
+        let key = key_of(key);
+        match (self.map.get(&key), self.local.get(&key)) {
+            (Some(r), Some(l)) if l.stamp > r.stamp => Some(&l.value),
+            (Some(r), _) => Some(&r.value),
+            (None, l) => l.map(|l| &l.value),
+        }
     }
 
-    /// The converging state: every key with its value and stamp.
+    /// The converging state the log delivered: every key with its value and stamp.
     pub fn state(&self) -> &BTreeMap<String, Versioned> {
         &self.map
     }
 
-    /// Merges a stamped write: the key keeps whichever of the two has the higher
-    /// stamp. Commutative and idempotent; equal times are decided by node id.
+    /// Merges a stamped write from the log: the key keeps whichever of the two has
+    /// the higher stamp. Commutative and idempotent; equal times are decided by
+    /// node id.
     pub fn merge(&mut self, write: LwwWrite) {
         self.clock.observe(write.stamp.time);
         let key = key_of(&write.key);
-        match self.map.get_mut(&key) {
-            Some(current) if current.stamp >= write.stamp => {}
-            _ => {
-                self.map.insert(
-                    key,
-                    Versioned {
-                        value: write.value,
-                        stamp: write.stamp,
-                    },
-                );
-            }
+        keep_higher(&mut self.map, key.clone(), write.value, write.stamp);
+        self.forget_delivered(&key);
+    }
+
+    /// Drops the local write at `key` once the log's value is at least as new.
+    fn forget_delivered(&mut self, key: &str) {
+        if let (Some(l), Some(r)) = (self.local.get(key), self.map.get(key))
+            && l.stamp <= r.stamp
+        {
+            self.local.remove(key);
         }
     }
 
@@ -130,7 +142,12 @@ impl LwwMachine {
                 node: node.to_owned(),
             },
         };
-        self.merge(write.clone());
+        keep_higher(
+            &mut self.local,
+            key_of(&write.key),
+            write.value.clone(),
+            write.stamp.clone(),
+        );
         write
     }
 
@@ -144,6 +161,16 @@ impl LwwMachine {
     }
 }
 
+/// Stores `value` at `key` unless a higher stamp is there already.
+fn keep_higher(map: &mut BTreeMap<String, Versioned>, key: String, value: Value, stamp: Stamp) {
+    match map.get(&key) {
+        Some(current) if current.stamp >= stamp => {}
+        _ => {
+            map.insert(key, Versioned { value, stamp });
+        }
+    }
+}
+
 /// A reply sent at once, and the write to replicate (if any).
 fn local(reply: Result<LwwReply, Rejection>, replicate: Option<LwwWrite>) -> Admit<LwwMachine> {
     Admit::Local { reply, replicate }
@@ -153,7 +180,8 @@ impl StateMachine for LwwMachine {
     type Request = LwwRequest;
     type Command = LwwWrite;
     type Reply = LwwReply;
-    /// The converging state; the clock is rebuilt from its stamps.
+    /// The converging state the log delivered; the clock is rebuilt from its
+    /// stamps, and local writes not yet delivered stay.
     type Snapshot = BTreeMap<String, Versioned>;
 
     const NAME: &'static str = "lww";
@@ -215,5 +243,9 @@ impl StateMachine for LwwMachine {
             self.clock.observe(v.stamp.time);
         }
         self.map = snapshot;
+        let keys: Vec<String> = self.local.keys().cloned().collect();
+        for key in keys {
+            self.forget_delivered(&key);
+        }
     }
 }

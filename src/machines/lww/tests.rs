@@ -133,11 +133,55 @@ fn local_write_is_stamped_applied_and_replicated() {
         replicate,
         Some(write(json!("x"), json!(1), stamp(100, "n1")))
     );
-    assert_eq!(m.get(&json!("x")), Some(&json!(1)));
-    // Applying its own replicated write again changes nothing.
-    let before = m.state().clone();
+    assert_eq!(
+        m.get(&json!("x")),
+        Some(&json!(1)),
+        "read your own write at once"
+    );
+    assert!(
+        m.state().is_empty(),
+        "not in the log's state before it is applied"
+    );
+    // Applying its replicated write (twice) delivers it; the value stays.
+    m.merge(replicate.clone().unwrap());
+    let after = m.state().clone();
     m.merge(replicate.unwrap());
-    assert_eq!(m.state(), &before);
+    assert_eq!(m.state(), &after);
+    assert_eq!(m.get(&json!("x")), Some(&json!(1)));
+    assert!(m.local.is_empty(), "the delivered local write is forgotten");
+}
+
+#[test]
+fn snapshots_hold_only_what_the_log_delivered() {
+    let mut a = LwwMachine::default();
+    let mut b = LwwMachine::default();
+    let (_, w) = answer(
+        &mut a,
+        req("write", json!({"key": "k", "value": "a"})),
+        "n1",
+        5,
+    );
+    answer(
+        &mut b,
+        req("write", json!({"key": "j", "value": "b"})),
+        "n2",
+        6,
+    );
+    assert_ne!(a.get(&json!("k")), b.get(&json!("k")));
+    assert_eq!(
+        a.snapshot(),
+        b.snapshot(),
+        "neither local write is in the log yet"
+    );
+    let w = w.unwrap();
+    a.merge(w.clone());
+    b.merge(w);
+    assert_eq!(a.snapshot(), b.snapshot());
+    assert_eq!(
+        b.get(&json!("j")),
+        Some(&json!("b")),
+        "b still reads its own write"
+    );
 }
 
 #[test]
