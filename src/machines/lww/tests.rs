@@ -161,7 +161,7 @@ fn snapshots_hold_only_what_the_log_delivered() {
         "n1",
         5,
     );
-    answer(
+    let _ = answer(
         &mut b,
         req("write", json!({"key": "j", "value": "b"})),
         "n2",
