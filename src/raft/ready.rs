@@ -33,6 +33,14 @@ pub struct Persist {
 #[derive(Debug)]
 pub struct Persisted(());
 
+#[cfg(test)]
+impl Default for Persisted {
+    /// Tests of the core alone have nothing to persist.
+    fn default() -> Persisted {
+        Persisted(())
+    }
+}
+
 impl Persist {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
