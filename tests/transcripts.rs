@@ -309,3 +309,45 @@ fn read_index_waits_for_own_term_commit_and_one_heartbeat_round() {
     );
     insta::assert_snapshot!(c.transcript().join("\n"));
 }
+
+#[test]
+fn follower_behind_a_partition_is_caught_up_by_install_snapshot() {
+    let ids = Cluster::node_ids(3);
+    let net = NetConfig {
+        latency: Latency::Constant(5 * MS),
+        ..Default::default()
+    };
+    let config = NodeConfig {
+        snapshot_entries: 4,
+        snapshot_retain: 0,
+        ..NodeConfig::default()
+    };
+    let mut c = Cluster::new(&ids, config, net, 7);
+    let leader = elect(&mut c);
+    let lonely = followers(&c, &leader)[0].clone();
+    let rest: Vec<String> = ids.iter().filter(|id| **id != lonely).cloned().collect();
+    c.set_partition(
+        Partition::groups(&[vec![lonely.clone()], rest]),
+        "isolate a follower",
+    );
+    for i in 0..6 {
+        c.client_send("c1", &leader, write(json!("k"), json!(i)));
+        c.run_for(50 * MS);
+    }
+    let raft = |c: &Cluster, id: &str| c.node(id).unwrap().raft().unwrap().log().offset();
+    assert!(
+        raft(&c, &leader) >= 4,
+        "the leader compacted the writes away"
+    );
+    c.record_transcript();
+    c.set_partition(Partition::none(), "heal");
+    c.run_for(400 * MS);
+    let node = |id: &str| c.node(id).unwrap();
+    assert_eq!(node(&lonely).snapshots_installed(), 1);
+    assert_eq!(
+        node(&lonely).replicated().snapshot(),
+        node(&leader).replicated().snapshot(),
+        "the returning follower holds the leader's state"
+    );
+    insta::assert_snapshot!(without_heartbeats(c.transcript()));
+}

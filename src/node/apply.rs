@@ -10,6 +10,7 @@ impl<M: Machine> Node<M> {
     pub(super) fn apply_committed(&mut self, committed: Vec<(u64, Entry)>) {
         let mut replies = Vec::new();
         for (index, entry) in committed {
+            self.applied_bytes += entry.data.as_ref().map_or(0, |d| d.len() as u64);
             let Some(c) = self.cluster.as_mut() else {
                 return;
             };
@@ -42,19 +43,23 @@ impl<M: Machine> Node<M> {
         }
     }
 
-    /// Takes a snapshot and compacts the log once `snapshot_entries` entries were
-    /// applied since the last one. Called after each applied entry, so every node
-    /// that applies the same log snapshots at the same indexes.
+    /// Takes a snapshot and compacts the log once `snapshot_entries` entries (or
+    /// `snapshot_bytes` bytes of commands) were applied since the last one. Called
+    /// after each applied entry, so nodes that apply the same log snapshot at the
+    /// same indexes (unless the byte limit strikes first).
     fn maybe_compact(&mut self) {
-        let every = self.config.snapshot_entries;
+        let (every, max_bytes) = (self.config.snapshot_entries, self.config.snapshot_bytes);
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
         let index = self.state.applied_index;
         let last = c.raft.snapshot().map_or(0, |s| s.index);
-        if every == 0 || index < last + every {
+        let by_count = every > 0 && index >= last + every;
+        let by_bytes = max_bytes > 0 && self.applied_bytes >= max_bytes && index > last;
+        if !by_count && !by_bytes {
             return;
         }
+        self.applied_bytes = 0;
         let data = match self.snapshot_data() {
             Ok(data) => data,
             Err(e) => {
@@ -90,6 +95,7 @@ impl<M: Machine> Node<M> {
                 // The snapshot's own applied index is where it was taken.
                 self.state.applied_index = snapshot.index;
                 self.snapshots_installed += 1;
+                self.applied_bytes = 0;
                 self.logs
                     .push(format!("installed the snapshot at {}", snapshot.index));
             }

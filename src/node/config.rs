@@ -25,6 +25,9 @@ pub struct NodeConfig {
     /// Take a snapshot and compact the log every this many applied entries (0:
     /// never). Bounds the log's memory.
     pub snapshot_entries: u64,
+    /// Also snapshot once this many bytes of commands were applied since the last
+    /// snapshot (0: no byte limit).
+    pub snapshot_bytes: u64,
     /// Entries kept before a snapshot when compacting, so a follower a little
     /// behind gets entries instead of the whole snapshot.
     pub snapshot_retain: u64,
@@ -78,6 +81,7 @@ impl Default for NodeConfig {
             forward_linger: 1_000,
             follower_reads: false,
             snapshot_entries: 4096,
+            snapshot_bytes: 4 << 20,
             snapshot_retain: 512,
             #[cfg(feature = "mutations")]
             mutation: Mutation::None,

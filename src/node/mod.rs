@@ -57,6 +57,8 @@ pub struct Node<M: Machine = Builtin> {
     logs: Vec<String>,
     /// Snapshots installed from a leader.
     snapshots_installed: u64,
+    /// Bytes of commands applied since the last snapshot.
+    applied_bytes: u64,
 }
 
 /// Routing state that exists once `init` arrived.
@@ -109,6 +111,7 @@ impl<M: Machine> Node<M> {
             outbox: Vec::new(),
             logs: Vec::new(),
             snapshots_installed: 0,
+            applied_bytes: 0,
         }
     }
 

@@ -33,6 +33,18 @@ pub struct NodeArgs {
     /// (below Maelstrom's 1 s client timeout, so the client gets a definite answer).
     #[arg(long, default_value_t = 500)]
     pub unavailable_ms: u64,
+    /// Take a snapshot and compact the log every this many applied entries (0:
+    /// never), bounding memory on long runs.
+    #[arg(long, default_value_t = NodeConfig::default().snapshot_entries)]
+    pub snapshot_entries: u64,
+    /// Also snapshot once this many bytes of commands were applied since the last
+    /// snapshot (0: no byte limit).
+    #[arg(long, default_value_t = NodeConfig::default().snapshot_bytes)]
+    pub snapshot_bytes: u64,
+    /// Entries kept before a snapshot when compacting, so a follower a little
+    /// behind gets entries instead of the whole snapshot.
+    #[arg(long, default_value_t = NodeConfig::default().snapshot_retain)]
+    pub snapshot_retain: u64,
     /// Seed for election jitter (default: from the clock and process id).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -54,6 +66,9 @@ impl NodeArgs {
             unavailable_timeout: self.unavailable_ms * 1000,
             forward_linger: self.forward_linger_us,
             follower_reads: self.follower_reads,
+            snapshot_entries: self.snapshot_entries,
+            snapshot_bytes: self.snapshot_bytes,
+            snapshot_retain: self.snapshot_retain,
             ..NodeConfig::default()
         })
     }
