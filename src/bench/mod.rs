@@ -7,6 +7,7 @@
 //!   operation are measured too. Comparable across machines.
 //! - [`process`]: real node processes through `raft-kv test`, a ladder of rates.
 
+pub mod memory;
 pub mod process;
 pub mod sim;
 
@@ -27,6 +28,10 @@ pub struct BenchArgs {
     /// Seconds per process-driver run.
     #[arg(long, default_value_t = 10.0)]
     pub time_limit: f64,
+    /// Memory benchmark instead: this many operations on `--nodes` (first value)
+    /// node processes, with and without compaction, printing RSS per node.
+    #[arg(long)]
+    pub memory: Option<u64>,
     /// Node binary for the process driver (default: this executable).
     #[arg(long)]
     pub bin: Option<std::path::PathBuf>,
@@ -37,6 +42,9 @@ pub struct BenchArgs {
 
 /// Runs the benchmark and prints its tables.
 pub fn bench_main(args: &BenchArgs) -> ExitCode {
+    if let Some(ops) = args.memory {
+        return memory_main(args, ops);
+    }
     let (sim, proc_) = match args.driver.as_str() {
         "sim" => (true, false),
         "process" => (false, true),
@@ -55,6 +63,44 @@ pub fn bench_main(args: &BenchArgs) -> ExitCode {
     if proc_ {
         for &n in &args.nodes {
             if let Err(e) = process::ladder(args, n) {
+                eprintln!("raft-kv bench: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `raft-kv bench --memory N`: the same load with the node's compaction settings
+/// and with compaction off, each node's RSS at every tenth of the run.
+fn memory_main(args: &BenchArgs, ops: u64) -> ExitCode {
+    let bin = match args.bin.clone().map_or_else(std::env::current_exe, Ok) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("raft-kv bench: cannot find own executable: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let nodes = args.nodes.first().copied().unwrap_or(3);
+    let concurrency = 10 * nodes;
+    println!(
+        "{ops} lin-kv operations (writes, cas, reads over 100 keys) from {concurrency} clients on {nodes} nodes of {}",
+        bin.display()
+    );
+    let mut without = args.node_args.clone();
+    without.extend([
+        "--snapshot-entries".into(),
+        "0".into(),
+        "--snapshot-bytes".into(),
+        "0".into(),
+    ]);
+    for (label, node_args) in [
+        ("compaction on", args.node_args.clone()),
+        ("compaction off", without),
+    ] {
+        match memory::run(&bin, &node_args, nodes, ops, concurrency) {
+            Ok(run) => memory::print(label, &run),
+            Err(e) => {
                 eprintln!("raft-kv bench: {e}");
                 return ExitCode::FAILURE;
             }
