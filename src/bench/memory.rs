@@ -164,7 +164,7 @@ pub fn run(
                     sent_at[c - 1] = None;
                     idle.push_back(c - 1);
                     done += 1;
-                    if done % tenth == 0 {
+                    if done.is_multiple_of(tenth) {
                         let rss = procs.iter().map(|p| rss_mb(p.child.id())).collect();
                         samples.push((done, rss));
                     }
