@@ -70,10 +70,10 @@ pub fn handle(store: &Path, get: bool, url: &str) -> Reply {
         [] => Reply::html(200, pages::index(store, &runs::list(store))),
         [runs_, workload, id, rest @ ..] if runs_ == "runs" => {
             let Some(dir) = resolve(store, &[workload.clone(), id.clone()]) else {
-                return Reply::not_found(&format!("no run {workload}/{id}"));
+                return Reply::not_found("no such run");
             };
             if !dir.is_dir() {
-                return Reply::not_found(&format!("no run {workload}/{id}"));
+                return Reply::not_found("no such run");
             }
             let run = RunInfo {
                 workload: workload.clone(),
@@ -92,10 +92,10 @@ pub fn handle(store: &Path, get: bool, url: &str) -> Reply {
                     segs.extend(path.iter().cloned());
                     file(store, &segs, query == "download")
                 }
-                _ => Reply::not_found(path),
+                _ => Reply::not_found("no such page"),
             }
         }
-        _ => Reply::not_found(path),
+        _ => Reply::not_found("no such page"),
     }
 }
 
