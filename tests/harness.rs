@@ -38,7 +38,11 @@ fn run_with(store: &Path, args: &[&str], progress: bool) -> (Output, PathBuf) {
         .args(flags)
         .arg("--store")
         .arg(store)
-        .args(if progress { None } else { Some("--no-progress") })
+        .args(if progress {
+            None
+        } else {
+            Some("--no-progress")
+        })
         .args(node_args)
         .output()
         .expect("run raft-kv test");
@@ -106,7 +110,11 @@ fn lin_kv_with_partitions(test: &str, nodes: Option<&str>) {
     args.extend(FAST);
     let (out, dir) = run_with(&store, &args, true);
     let (err, summary) = (stderr(&out), stdout(&out));
-    assert_eq!(out.status.code(), Some(0), "stdout:\n{summary}\nstderr:\n{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{summary}\nstderr:\n{err}"
+    );
     let r = results(&dir);
     assert_eq!(r["valid"], true, "{r:#}");
     assert_eq!(r["protocol_violation_count"], 0);
@@ -194,7 +202,10 @@ fn foreign_single_node_map_passes() {
     assert!(err.contains("send c0 -> n0 "), "{err}");
     assert!(err.contains("send n0 -> c1 "), "{err}");
     let svg = std::fs::read_to_string(dir.join("messages.svg")).unwrap();
-    assert!(svg.contains(">init_ok</text>"), "the Lamport diagram shows init");
+    assert!(
+        svg.contains(">init_ok</text>"),
+        "the Lamport diagram shows init"
+    );
 }
 
 // Maelstrom's availability is ok ÷ invoked: a correct map that refuses a cas
@@ -233,7 +244,9 @@ fn availability_is_ok_over_invoked() {
     assert_eq!(check["valid"], false, "{check:#}");
     let anomalies = check["anomalies"].as_array().unwrap();
     assert!(
-        anomalies.iter().all(|a| a["error"].as_str().unwrap().starts_with("2")),
+        anomalies
+            .iter()
+            .all(|a| a["error"].as_str().unwrap().starts_with("2")),
         "only refusals about the data: {check:#}"
     );
     assert!(r["stats"]["availability"].as_f64().unwrap() < 1.0, "{r:#}");

@@ -27,8 +27,8 @@ pub fn write_all(dir: &Path, out: &RunOutput, results: &Results) -> Result<(), S
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
     let history = dir.join("history.jsonl");
-    let file = std::fs::File::create(&history)
-        .map_err(|e| format!("{}: {e}", history.display()))?;
+    let file =
+        std::fs::File::create(&history).map_err(|e| format!("{}: {e}", history.display()))?;
     let mut w = BufWriter::new(file);
     out.history
         .write_jsonl(&mut w)

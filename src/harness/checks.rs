@@ -88,9 +88,8 @@ pub fn lww_outcomes(history: &History, final_reads: &[FinalRead]) -> Vec<CheckOu
 /// an undecided search ("… (unknown) …", the linearizability checker's budget
 /// running out) is unknown, not invalid, as Jepsen's `:valid? :unknown`.
 fn from_verdict(v: Verdict) -> CheckOutcome {
-    let undecided = !v.valid
-        && !v.anomalies.is_empty()
-        && v.anomalies.iter().all(|a| a.contains("(unknown)"));
+    let undecided =
+        !v.valid && !v.anomalies.is_empty() && v.anomalies.iter().all(|a| a.contains("(unknown)"));
     let mut outcome = CheckOutcome::new(
         &v.checker,
         v.valid,

@@ -97,7 +97,11 @@ impl Journal {
         line: impl FnOnce() -> String,
     ) {
         if self.log_recv {
-            eprintln!("{:>10.3} s recv {src} -> {dest} {}", now as f64 / 1e6, line());
+            eprintln!(
+                "{:>10.3} s recv {src} -> {dest} {}",
+                now as f64 / 1e6,
+                line()
+            );
         }
         if let Some(e) = id.and_then(|i| self.entries.get_mut(i)) {
             e.fate = Fate::Delivered(now);

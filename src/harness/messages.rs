@@ -71,7 +71,11 @@ pub fn messages_svg(journal: &Journal) -> String {
         let (y1, stroke, extra) = match e.fate {
             Fate::Delivered(t) => (y(t), "#333", r#" marker-end="url(#arrow)""#.to_string()),
             Fate::Dropped(t) => (y(t), "#d62728", r#" stroke-dasharray="4 2""#.to_string()),
-            Fate::InFlight => (bottom - 10.0, "#999", r#" stroke-dasharray="2 2""#.to_string()),
+            Fate::InFlight => (
+                bottom - 10.0,
+                "#999",
+                r#" stroke-dasharray="2 2""#.to_string(),
+            ),
         };
         // A dropped or unfinished message goes halfway.
         let x1 = if matches!(e.fate, Fate::Delivered(_)) {
@@ -145,7 +149,11 @@ mod tests {
         let svg = messages_svg(&j);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("marker-end").count(), 2);
-        assert_eq!(svg.matches("<path d=\"M").count(), 2, "the arrowhead and one cross");
+        assert_eq!(
+            svg.matches("<path d=\"M").count(),
+            2,
+            "the arrowhead and one cross"
+        );
         assert!(svg.contains("append&lt;&amp;&gt;"));
         let order: Vec<usize> = ["c1", "n0", "n2", "n10"]
             .iter()

@@ -90,9 +90,7 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     let node_count = node_ids.len();
     let concurrency = args.concurrency.resolve(node_count);
     let timeout = crate::workload::timeout::client_timeout(args.workload, latency.mean());
-    let seed = args
-        .seed
-        .map_or_else(clock_seed, |s| s.wrapping_add(index));
+    let seed = args.seed.map_or_else(clock_seed, |s| s.wrapping_add(index));
     let mut generator = GeneratorConfig::for_workload(args.workload, node_count, concurrency);
     if let Some(k) = args.key_count {
         generator.key_count = k;
@@ -103,8 +101,8 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     if let Some(n) = args.max_writes_per_key {
         generator.max_writes_per_key = n;
     }
-    let dir = store::create_run_dir(&args.store, &args.workload.to_string())
-        .map_err(Failure::Crash)?;
+    let dir =
+        store::create_run_dir(&args.store, &args.workload.to_string()).map_err(Failure::Crash)?;
     let settings = report::Settings {
         command: std::env::args().collect(),
         workload: args.workload.to_string(),

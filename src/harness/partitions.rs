@@ -103,8 +103,7 @@ mod tests {
                 let c = pick(&mut rng, &nodes);
                 // Jepsen's kinds cut nothing in two cases: a minority third of
                 // fewer than 4 nodes, and a majorities ring of 2.
-                let empty = c.description.starts_with("minority-third")
-                    && n < 4
+                let empty = c.description.starts_with("minority-third") && n < 4
                     || c.description.starts_with("majorities-ring") && n < 3;
                 assert_eq!(c.partition.is_healed(), empty, "{n}: {}", c.description);
                 // Some node still reaches a majority (itself included).
@@ -120,7 +119,11 @@ mod tests {
                     .unwrap_or(0);
                 // Jepsen's `majority` bisects: an even cluster splits evenly.
                 let even_split = n % 2 == 0 && c.description.starts_with("majority ");
-                assert!(best > n / 2 || even_split || n == 2, "{n}: {}", c.description);
+                assert!(
+                    best > n / 2 || even_split || n == 2,
+                    "{n}: {}",
+                    c.description
+                );
             }
         }
     }

@@ -64,7 +64,12 @@ pub fn timeline_html(history: &History, partitions: &[PartitionSpan], duration: 
             .join(" · ")
     );
     for &p in &chosen {
-        let _ = writeln!(s, "<h3 id=\"page-{}\">Page {} of {pages}</h3>", p + 1, p + 1);
+        let _ = writeln!(
+            s,
+            "<h3 id=\"page-{}\">Page {} of {pages}</h3>",
+            p + 1,
+            p + 1
+        );
         page_body(&mut s, &pairs, p, partitions, duration);
     }
     s.push_str("</body></html>\n");
@@ -93,7 +98,15 @@ pub fn page_html(
     );
     let mut nav = Vec::new();
     let mut shown = std::collections::BTreeSet::new();
-    for p in [0, page.saturating_sub(2), page.saturating_sub(1), page, page + 1, page + 2, pages - 1] {
+    for p in [
+        0,
+        page.saturating_sub(2),
+        page.saturating_sub(1),
+        page,
+        page + 1,
+        page + 2,
+        pages - 1,
+    ] {
         if p < pages && shown.insert(p) {
             nav.push(p);
         }
@@ -284,8 +297,7 @@ mod tests {
             for (t, kind) in [(i * 10, Kind::Invoke), (i * 10 + 5, Kind::Ok)] {
                 h.push(Op {
                     time: t,
-                    ..Op::new(i % 3, kind, F::Write, Some(json!("<k>")), json!(i))
-                        .with_node("n1")
+                    ..Op::new(i % 3, kind, F::Write, Some(json!("<k>")), json!(i)).with_node("n1")
                 });
             }
         }

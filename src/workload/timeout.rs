@@ -23,7 +23,10 @@ mod tests {
     fn lin_kv_scales_with_latency_and_the_rest_wait_five_seconds() {
         assert_eq!(client_timeout(WorkloadKind::LinKv, 0), 1_000_000);
         assert_eq!(client_timeout(WorkloadKind::LinKv, 300_000), 3_000_000);
-        assert_eq!(client_timeout(WorkloadKind::TxnListAppend, 300_000), 5_000_000);
+        assert_eq!(
+            client_timeout(WorkloadKind::TxnListAppend, 300_000),
+            5_000_000
+        );
         assert_eq!(client_timeout(WorkloadKind::LwwKv, 0), 5_000_000);
     }
 }

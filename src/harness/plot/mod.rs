@@ -7,8 +7,8 @@
 //! operations of a history as (time, latency, outcome, kind) points.
 
 pub mod quantiles;
-pub mod raw;
 pub mod rate;
+pub mod raw;
 
 use super::runner::PartitionSpan;
 use crate::check::history::{History, Kind};
@@ -183,7 +183,14 @@ impl Chart {
             Scale::Log(lo, hi) => (lo..=hi)
                 .map(|d| {
                     let v = 10f64.powi(d);
-                    (v, if v < 1.0 { format!("{v}") } else { format!("{v:.0}") })
+                    (
+                        v,
+                        if v < 1.0 {
+                            format!("{v}")
+                        } else {
+                            format!("{v:.0}")
+                        },
+                    )
                 })
                 .collect(),
             Scale::Linear(max) => {

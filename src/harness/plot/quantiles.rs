@@ -58,7 +58,11 @@ pub fn latency_quantiles_svg(
                 })
                 .collect();
             chart.line(&line, colour, dash, &format!("{kind} {name}"));
-            rows.push((format!("{kind} {name}"), colour.to_string(), dash.to_string()));
+            rows.push((
+                format!("{kind} {name}"),
+                colour.to_string(),
+                dash.to_string(),
+            ));
         }
     }
     chart.legend(&rows);

@@ -33,7 +33,10 @@ pub fn latency_raw_svg(history: &History, partitions: &[PartitionSpan], duration
         }
     }
     if drawn < all.len() {
-        chart.note(&format!("{drawn} of {} operations, sampled evenly", all.len()));
+        chart.note(&format!(
+            "{drawn} of {} operations, sampled evenly",
+            all.len()
+        ));
     }
     let mut rows: Vec<(String, String, String)> = [Kind::Ok, Kind::Fail, Kind::Info]
         .iter()
@@ -60,7 +63,9 @@ pub fn latency_raw_svg(history: &History, partitions: &[PartitionSpan], duration
 /// A marker of shape `shape` (circle, square, triangle, diamond) at (x, y).
 fn marker(shape: usize, x: f64, y: f64, fill: &str) -> String {
     match shape % 4 {
-        0 => format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.2" fill="{fill}" fill-opacity="0.7"/>"#),
+        0 => {
+            format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.2" fill="{fill}" fill-opacity="0.7"/>"#)
+        }
         1 => format!(
             r#"<rect x="{:.1}" y="{:.1}" width="4" height="4" fill="{fill}" fill-opacity="0.7"/>"#,
             x - 2.0,

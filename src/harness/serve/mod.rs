@@ -35,7 +35,10 @@ pub fn serve_main(args: &ServeArgs) -> ExitCode {
     let server = match tiny_http::Server::http((args.host.as_str(), args.port)) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("raft-kv serve: cannot listen on {}:{}: {e}", args.host, args.port);
+            eprintln!(
+                "raft-kv serve: cannot listen on {}:{}: {e}",
+                args.host, args.port
+            );
             return ExitCode::from(2);
         }
     };
@@ -43,10 +46,7 @@ pub fn serve_main(args: &ServeArgs) -> ExitCode {
         .server_addr()
         .to_ip()
         .map_or_else(|| format!("{}:{}", args.host, args.port), |a| a.to_string());
-    println!(
-        "raft-kv serve: {} on http://{addr}/",
-        args.store.display()
-    );
+    println!("raft-kv serve: {} on http://{addr}/", args.store.display());
     serve(&server, &args.store);
     ExitCode::SUCCESS
 }
@@ -57,7 +57,8 @@ pub fn serve(server: &tiny_http::Server, store: &std::path::Path) {
         let get = *request.method() == tiny_http::Method::Get
             || *request.method() == tiny_http::Method::Head;
         let reply = routes::handle(store, get, request.url());
-        let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+        let mut response =
+            tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
         for (name, value) in reply.headers {
             if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
                 response.add_header(h);

@@ -80,7 +80,14 @@ pub fn run(run: &RunInfo, timeline_pages: usize) -> String {
         ("rate (ops/s)", text(&s["rate"])),
         ("time limit (s)", text(&s["time_limit_s"])),
         ("node-to-node latency", text(&s["latency"])),
-        ("nemesis", format!("{} every {} s on average", text(&s["nemesis"]), text(&s["nemesis_interval_s"]))),
+        (
+            "nemesis",
+            format!(
+                "{} every {} s on average",
+                text(&s["nemesis"]),
+                text(&s["nemesis_interval_s"])
+            ),
+        ),
         ("client timeout (ms)", text(&s["client_timeout_ms"])),
         ("seed", text(&s["seed"])),
         (
@@ -170,7 +177,10 @@ pub fn run(run: &RunInfo, timeline_pages: usize) -> String {
             .collect::<Vec<_>>()
             .join(" ")
             + if timeline_pages > 20 {
-                format!(" … <a href=\"timeline?page={}\">last</a>", timeline_pages - 1)
+                format!(
+                    " … <a href=\"timeline?page={}\">last</a>",
+                    timeline_pages - 1
+                )
             } else {
                 String::new()
             }
@@ -218,7 +228,10 @@ fn problems(b: &mut String, r: &Value) {
     }
     let parts = list("partitions");
     if !parts.is_empty() {
-        let _ = writeln!(b, "<h2>Partitions</h2><table><tr><th>from (s)</th><th>to (s)</th><th>cut</th></tr>");
+        let _ = writeln!(
+            b,
+            "<h2>Partitions</h2><table><tr><th>from (s)</th><th>to (s)</th><th>cut</th></tr>"
+        );
         for p in parts {
             let _ = writeln!(
                 b,

@@ -25,10 +25,7 @@ pub fn percent_decode(s: &str) -> Option<String> {
 
 /// True for a name that can only mean an entry of its directory.
 pub fn plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\', '\0'])
-        && name != ".."
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']) && name != ".."
 }
 
 /// `store/seg/seg/…` when every segment is a [`plain_name`] and the path, with

@@ -103,7 +103,10 @@ mod tests {
 
     #[test]
     fn start_times() {
-        assert_eq!(start_time("20260102T030405.678Z"), "2026-01-02 03:04:05 UTC");
+        assert_eq!(
+            start_time("20260102T030405.678Z"),
+            "2026-01-02 03:04:05 UTC"
+        );
         assert_eq!(start_time("odd"), "odd");
     }
 }
