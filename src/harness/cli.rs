@@ -52,7 +52,8 @@ pub struct TestArgs {
     /// txn-list-append: appends per key before the key is retired.
     #[arg(long)]
     pub max_writes_per_key: Option<usize>,
-    /// Required availability: `total` (every operation ok) or a fraction such as 0.9.
+    /// Required availability (ok ÷ invoked): `total` (every operation ok) or a
+    /// fraction such as 0.9.
     #[arg(long, value_parser = parse_availability)]
     pub availability: Option<Availability>,
     /// Consistency models to check (accepted and recorded; the checkers pick their model).
@@ -93,7 +94,7 @@ pub struct TestArgs {
 pub enum Availability {
     /// Every operation must be ok.
     Total,
-    /// At least this fraction of completed operations must be ok.
+    /// At least this fraction of invoked operations must be ok.
     Fraction(f64),
 }
 
