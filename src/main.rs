@@ -36,6 +36,8 @@ enum Command {
     },
     /// Run a Maelstrom-style test against real node processes (no JVM needed).
     Test(Box<raft_kv::harness::cli::TestArgs>),
+    /// Browse stored test runs in a web browser.
+    Serve(raft_kv::harness::serve::ServeArgs),
 }
 
 /// Settings of the node process: the machine, and the flags every node takes.
@@ -64,7 +66,10 @@ fn run_node(args: &NodeArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return bad_arguments(e),
+    };
     match &cli.command {
         None => run_node(&cli.node),
         Some(Command::Node(args)) => run_node(args),
@@ -76,5 +81,18 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Test(args)) => raft_kv::harness::run(args),
+        Some(Command::Serve(args)) => raft_kv::harness::serve::serve_main(args),
     }
+}
+
+/// Prints a command-line error. `raft-kv test` exits 254 on bad arguments, as
+/// `maelstrom test` does; everything else exits as clap does (2; 0 for --help).
+fn bad_arguments(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let testing = std::env::args().nth(1).as_deref() == Some("test");
+    if !testing || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let _ = e.print();
+    ExitCode::from(raft_kv::harness::EXIT_BAD_ARGS)
 }

@@ -27,7 +27,7 @@ fn long_tail(config: &SimConfig) -> bool {
 /// What is wrong with this run's availability, if anything.
 fn availability_failure(checked: &Checked) -> Option<String> {
     let history = &checked.outcome.history;
-    let total = availability::check(history, Some(1.0));
+    let total = availability::answered_check(history, Some(1.0));
     if total.valid {
         return None;
     }
@@ -36,7 +36,7 @@ fn availability_failure(checked: &Checked) -> Option<String> {
         .iter()
         .filter(|o| o.kind != Kind::Invoke && !availability::answered(o))
         .all(|o| o.error.as_deref() == Some("timeout"));
-    let relaxed = availability::check(history, Some(0.99));
+    let relaxed = availability::answered_check(history, Some(0.99));
     if long_tail(&checked.config) && only_timeouts && relaxed.valid {
         return None;
     }
@@ -94,7 +94,7 @@ fn lww_partitioned_minority_keeps_answering_and_converges() {
         config.nemesis_interval = Some(4.0);
         let checked = run_checked(config);
         assert!(checked.valid(), "{}", checked.failure_report());
-        let total = availability::check(&checked.outcome.history, Some(1.0));
+        let total = availability::answered_check(&checked.outcome.history, Some(1.0));
         assert!(total.valid, "seed {seed}: {total:?}");
         assert_eq!(
             checked.outcome.stats.info, 0,

@@ -2,9 +2,13 @@
 //! assertions. Two drivers:
 //!
 //! - [`sim`]: the deterministic simulator. Latency is reported in units of the
-//!   one-way delay L and compared with the hop bound (4L when the client's node
-//!   leads, 5L through a follower); messages per operation and node CPU per
-//!   operation are measured too. Comparable across machines.
+//!   one-way node-to-node delay L (client messages take none, as in Maelstrom)
+//!   and compared with the hop bound: 2L when the client's node leads (append and
+//!   ack, or a ReadIndex heartbeat round), 3L through a follower (one forward
+//!   more; the leader answers the client directly), 4L for a read a follower
+//!   serves itself (read index request and reply around the leader's round);
+//!   messages per operation and node CPU per operation are measured too.
+//!   Comparable across machines.
 //! - [`process`]: real node processes through `raft-kv test`, a ladder of rates.
 
 pub mod memory;

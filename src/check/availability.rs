@@ -1,4 +1,11 @@
-//! Availability: how many requests the service answered. Shared by every workload.
+//! Availability: how many requests the service served. Shared by every workload.
+//!
+//! Two figures with two names. **availability** is Maelstrom's: ok ÷ invoked, so
+//! only an ok counts (a cas refused with error 22 lowers it, as in Maelstrom).
+//! **answered** also counts a definite answer about the data (error 20
+//! key-does-not-exist, 22 precondition-failed), which a correct service must give
+//! and which says nothing about whether it was reachable: what an always-available
+//! store such as lww-kv promises.
 
 use super::Verdict;
 use super::history::{History, Kind, Op};
@@ -17,34 +24,56 @@ pub fn answered(op: &Op) -> bool {
     }
 }
 
-/// Availability: the fraction of completed requests that were [`answered`]. With
-/// `required` (1.0 for `--availability total`) it is valid only when the fraction
-/// reaches it; without, it is reported and always valid.
+/// Maelstrom's availability checker: the fraction of invoked operations that
+/// completed ok. With `required` (1.0 for `--availability total`) it is valid only
+/// when the fraction reaches it; without, it is reported and always valid.
 pub fn check(history: &History, required: Option<f64>) -> Verdict {
+    fraction_check(history, required, "availability", "ok", |o| {
+        o.kind == Kind::Ok
+    })
+}
+
+/// The fraction of invoked operations that were [`answered`], with the same
+/// `required` rule as [`check`].
+pub fn answered_check(history: &History, required: Option<f64>) -> Verdict {
+    fraction_check(history, required, "answered", "answered", answered)
+}
+
+fn fraction_check(
+    history: &History,
+    required: Option<f64>,
+    checker: &str,
+    word: &str,
+    counts: impl Fn(&Op) -> bool,
+) -> Verdict {
+    let invoked = history
+        .ops
+        .iter()
+        .filter(|o| o.kind == Kind::Invoke)
+        .count();
     let done: Vec<_> = history
         .ops
         .iter()
         .filter(|o| o.kind != Kind::Invoke)
         .collect();
-    let answered_count = done.iter().filter(|o| answered(o)).count();
-    let fraction = if done.is_empty() {
+    let counted = done.iter().filter(|o| counts(o)).count();
+    let fraction = if invoked == 0 {
         1.0
     } else {
-        answered_count as f64 / done.len() as f64
+        counted as f64 / invoked as f64
     };
     let valid = required.is_none_or(|r| fraction >= r);
     let anomalies = done
         .iter()
-        .filter(|o| !answered(o))
+        .filter(|o| !counts(o))
         .take(if valid { 0 } else { 10 })
         .map(|o| serde_json::to_string(o).unwrap_or_default())
         .collect();
     Verdict {
-        checker: "availability".into(),
+        checker: checker.into(),
         valid,
         summary: format!(
-            "{answered_count}/{} answered = {fraction:.4}{}",
-            done.len(),
+            "{counted}/{invoked} invoked {word} = {fraction:.4}{}",
             required.map_or(String::new(), |r| format!(" (required {r})"))
         ),
         anomalies,
@@ -78,11 +107,16 @@ mod tests {
             json!([5, 7]),
             Some("11: no leader"),
         ));
-        let v = check(&h, None);
+        let v = answered_check(&h, None);
         assert!(v.valid && v.summary.starts_with("2/4"), "{v:?}");
-        let v = check(&h, Some(1.0));
+        let v = answered_check(&h, Some(1.0));
         assert!(!v.valid && v.anomalies.len() == 2, "{v:?}");
-        let v = check(&h, Some(0.5));
+        let v = answered_check(&h, Some(0.5));
         assert!(v.valid, "{v:?}");
+        // Maelstrom's: only the ok counts.
+        let v = check(&h, None);
+        assert!(v.valid && v.summary.starts_with("1/4 invoked ok"), "{v:?}");
+        assert!(!check(&h, Some(0.5)).valid);
+        assert!(check(&h, Some(0.25)).valid);
     }
 }

@@ -59,7 +59,16 @@ pub fn consistency_check(consistency: Consistency, history: &History) -> Option<
             Some(Verdict {
                 checker: "linearizable".into(),
                 valid: r.valid,
-                summary: format!("{} keys, {} ops checked", r.keys_checked, r.ops_checked),
+                summary: format!(
+                    "{} keys, {} of {} operations checked (ok ops, and writes and cas of unknown outcome; failed ops and timed-out reads did not happen)",
+                    r.keys_checked,
+                    r.ops_checked,
+                    history
+                        .ops
+                        .iter()
+                        .filter(|o| o.kind != history::Kind::Invoke)
+                        .count()
+                ),
                 anomalies: r
                     .failures
                     .iter()

@@ -5,6 +5,7 @@
 //! checkers. lww-kv adds [`lww_outcomes`], which also needs the final reads.
 
 use super::cli::Availability;
+use super::report::Validity;
 use crate::check::Verdict;
 use crate::check::history::{F, History};
 use crate::check::lww::FinalRead;
@@ -16,11 +17,36 @@ use serde_json::{Value, json};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckOutcome {
     pub name: String,
-    pub valid: bool,
+    #[serde(rename = "valid")]
+    pub validity: Validity,
     /// One line for humans.
     pub summary: String,
+    /// How many anomalies the checker found (only the first few are kept).
+    pub anomaly_count: usize,
     /// Witnesses of what went wrong (checker-specific JSON).
     pub anomalies: Vec<Value>,
+}
+
+impl CheckOutcome {
+    /// An outcome with `anomalies`, valid or invalid as `valid` says.
+    pub fn new(name: &str, valid: bool, summary: String, anomalies: Vec<Value>) -> CheckOutcome {
+        CheckOutcome {
+            name: name.into(),
+            validity: if valid {
+                Validity::Valid
+            } else {
+                Validity::Invalid
+            },
+            summary,
+            anomaly_count: anomalies.len(),
+            anomalies,
+        }
+    }
+
+    /// True when valid.
+    pub fn valid(&self) -> bool {
+        self.validity == Validity::Valid
+    }
 }
 
 /// A checker: judges a finished history.
@@ -38,12 +64,12 @@ pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) 
         checkers.push(Box::new(move |h| {
             match crate::check::consistency_check(workload.consistency(), h) {
                 Some(v) => from_verdict(v),
-                None => CheckOutcome {
-                    name: "consistency".into(),
-                    valid: true,
-                    summary: format!("{workload} has no history checker yet"),
-                    anomalies: Vec::new(),
-                },
+                None => CheckOutcome::new(
+                    "consistency",
+                    true,
+                    format!("{workload} has no history checker yet"),
+                    Vec::new(),
+                ),
             }
         }));
     }
@@ -58,13 +84,22 @@ pub fn lww_outcomes(history: &History, final_reads: &[FinalRead]) -> Vec<CheckOu
         .collect()
 }
 
+/// A checker's verdict as an outcome. An invalid verdict whose every anomaly is
+/// an undecided search ("… (unknown) …", the linearizability checker's budget
+/// running out) is unknown, not invalid, as Jepsen's `:valid? :unknown`.
 fn from_verdict(v: Verdict) -> CheckOutcome {
-    CheckOutcome {
-        name: v.checker,
-        valid: v.valid,
-        summary: v.summary,
-        anomalies: v.anomalies.into_iter().map(Value::String).collect(),
+    let undecided =
+        !v.valid && !v.anomalies.is_empty() && v.anomalies.iter().all(|a| a.contains("(unknown)"));
+    let mut outcome = CheckOutcome::new(
+        &v.checker,
+        v.valid,
+        v.summary,
+        v.anomalies.into_iter().map(Value::String).collect(),
+    );
+    if undecided {
+        outcome.validity = Validity::Unknown;
     }
+    outcome
 }
 
 /// Runs every checker.
@@ -75,14 +110,14 @@ pub fn run_all(checkers: &[Checker], history: &History) -> Vec<CheckOutcome> {
 /// The history pairs up (one outstanding op per process, no stray completions)
 /// and every operation belongs to the workload.
 pub fn well_formed(history: &History, workload: WorkloadKind) -> CheckOutcome {
-    let name = "well-formed".to_string();
+    let name = "well-formed";
     if let Err(e) = history.pairs() {
-        return CheckOutcome {
+        return CheckOutcome::new(
             name,
-            valid: false,
-            summary: format!("ill-formed history: {e}"),
-            anomalies: vec![json!({"type": "ill-formed", "error": e})],
-        };
+            false,
+            format!("ill-formed history: {e}"),
+            vec![json!({"type": "ill-formed", "error": e})],
+        );
     }
     let expected: &[F] = match workload {
         WorkloadKind::TxnListAppend => &[F::Txn],
@@ -96,24 +131,26 @@ pub fn well_formed(history: &History, workload: WorkloadKind) -> CheckOutcome {
         .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
         .collect();
     if !stray.is_empty() {
-        return CheckOutcome {
+        return CheckOutcome::new(
             name,
-            valid: false,
-            summary: format!("operations foreign to {workload}"),
-            anomalies: stray,
-        };
+            false,
+            format!("operations foreign to {workload}"),
+            stray,
+        );
     }
-    CheckOutcome {
+    CheckOutcome::new(
         name,
-        valid: true,
-        summary: format!("{} records pair up", history.ops.len()),
-        anomalies: vec![],
-    }
+        true,
+        format!(
+            "{} records (invocations and completions) pair up",
+            history.ops.len()
+        ),
+        vec![],
+    )
 }
 
-/// `--availability`: the fraction of answered requests (ok, or a definite answer
-/// about the data: error 20 or 22; see [`crate::check::availability`]) is at least
-/// the requirement (`total`: every request answered).
+/// `--availability`, Maelstrom's checker: the fraction of invoked operations that
+/// completed ok is at least the requirement (`total`: every one).
 pub fn availability_check(history: &History, required: Availability) -> CheckOutcome {
     let mut outcome = from_verdict(crate::check::availability::check(
         history,
@@ -154,22 +191,39 @@ mod tests {
         let mut h = History::default();
         h.push(op(0, Kind::Invoke));
         h.push(op(0, Kind::Ok));
-        assert!(availability_check(&h, Availability::Total).valid);
+        assert!(availability_check(&h, Availability::Total).valid());
         h.push(op(0, Kind::Invoke));
         h.push(op(0, Kind::Fail));
         let c = availability_check(&h, Availability::Total);
-        assert!(!c.valid && c.anomalies.len() == 1, "{c:?}");
-        assert!(availability_check(&h, Availability::Fraction(0.5)).valid);
+        assert!(!c.valid() && c.anomalies.len() == 1, "{c:?}");
+        assert!(availability_check(&h, Availability::Fraction(0.5)).valid());
+        assert!(!availability_check(&h, Availability::Fraction(0.6)).valid());
     }
 
     #[test]
     fn ill_formed_and_foreign_ops_are_invalid() {
         let mut h = History::default();
         h.push(op(0, Kind::Ok));
-        assert!(!well_formed(&h, WorkloadKind::LinKv).valid);
+        assert!(!well_formed(&h, WorkloadKind::LinKv).valid());
         let mut h = History::default();
         h.push(op(0, Kind::Invoke));
-        assert!(well_formed(&h, WorkloadKind::LinKv).valid);
-        assert!(!well_formed(&h, WorkloadKind::TxnListAppend).valid);
+        assert!(well_formed(&h, WorkloadKind::LinKv).valid());
+        assert!(!well_formed(&h, WorkloadKind::TxnListAppend).valid());
+    }
+
+    #[test]
+    fn an_undecided_search_is_unknown_not_invalid() {
+        let v = |anomalies: &[&str]| Verdict {
+            checker: "linearizable".into(),
+            valid: false,
+            summary: String::new(),
+            anomalies: anomalies.iter().map(|a| a.to_string()).collect(),
+        };
+        let budget = "key 1: search budget exhausted (unknown) after 5 states";
+        assert_eq!(from_verdict(v(&[budget])).validity, Validity::Unknown);
+        assert_eq!(
+            from_verdict(v(&[budget, "key 2: no linearization"])).validity,
+            Validity::Invalid
+        );
     }
 }

@@ -1,8 +1,8 @@
-//! The `raft-kv test` command line, with Maelstrom's flag names.
-//!
-//! Defaults follow Maelstrom where we know them (`--time-limit 10`, `--rate 5`,
-//! `--latency 0`, `--nemesis-interval 10`, one node). `--concurrency` defaults to
-//! `2n` (two workers per node) so a default run keeps every node busy.
+//! The `raft-kv test` command line, with Maelstrom's flag names and defaults
+//! (Maelstrom 0.2 on Jepsen 0.3: `-w lin-kv`, `--time-limit 60`, `--rate 5`,
+//! `--concurrency 1n`, `--latency 0`, `--nemesis-interval 10`, `--test-count 1`,
+//! `--topology grid`, and nodes `n1`…`n5` unless `--node-count N` names
+//! `n0`…`n(N-1)`).
 
 use crate::sim::Latency;
 use crate::workload::WorkloadKind;
@@ -13,33 +13,34 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug, Clone)]
 pub struct TestArgs {
     /// Workload: lin-kv, txn-list-append or lww-kv.
-    #[arg(short = 'w', long, value_parser = parse_workload)]
+    #[arg(short = 'w', long, default_value = "lin-kv", value_parser = parse_workload)]
     pub workload: WorkloadKind,
     /// Node binary to run (default: this raft-kv executable).
     #[arg(long)]
     pub bin: Option<PathBuf>,
-    /// How many node processes to run (ids n1..nN).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub node_count: u64,
+    /// How many node processes to run, ids n0..n(N-1) (default: Jepsen's five
+    /// nodes n1..n5).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub node_count: Option<u64>,
     /// How long clients issue operations, in seconds.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 60.0)]
     pub time_limit: f64,
     /// Target operations per second over all clients (0: as fast as clients free up).
     #[arg(long, default_value_t = 5.0)]
     pub rate: f64,
     /// Concurrent clients: a number, or `Nn` for N × node count.
-    #[arg(long, default_value = "2n", value_parser = parse_concurrency)]
+    #[arg(long, default_value = "1n", value_parser = parse_concurrency)]
     pub concurrency: Concurrency,
-    /// Mean network latency in ms, for every message.
+    /// Mean latency of node-to-node messages in ms (client messages take none).
     #[arg(long, default_value_t = 0.0)]
     pub latency: f64,
     /// Latency distribution: constant, uniform or exponential.
     #[arg(long, default_value = "constant", value_parser = ["constant", "uniform", "exponential"])]
     pub latency_dist: String,
-    /// Faults to inject: none or partition.
-    #[arg(long, default_value = "none", value_parser = ["none", "partition"])]
-    pub nemesis: String,
-    /// Seconds between a partition starting and healing (and between heal and the next).
+    /// Faults to inject, comma-separated: partition (none: no faults, the default).
+    #[arg(long, value_delimiter = ',', value_parser = ["none", "partition"])]
+    pub nemesis: Vec<String>,
+    /// Mean seconds between nemesis operations (each gap uniform in [0, 2 × this)).
     #[arg(long, default_value_t = 10.0)]
     pub nemesis_interval: f64,
     /// txn-list-append: keys active at once (lin-kv/lww-kv: default 2 × node count).
@@ -51,7 +52,8 @@ pub struct TestArgs {
     /// txn-list-append: appends per key before the key is retired.
     #[arg(long)]
     pub max_writes_per_key: Option<usize>,
-    /// Required availability: `total` (every operation ok) or a fraction such as 0.9.
+    /// Required availability (ok ÷ invoked): `total` (every operation ok) or a
+    /// fraction such as 0.9.
     #[arg(long, value_parser = parse_availability)]
     pub availability: Option<Availability>,
     /// Consistency models to check (accepted and recorded; the checkers pick their model).
@@ -66,6 +68,22 @@ pub struct TestArgs {
     /// No progress line while running.
     #[arg(long)]
     pub no_progress: bool,
+    /// Also copy every node's stderr to ours, each line prefixed by the node id.
+    #[arg(long)]
+    pub log_stderr: bool,
+    /// Log every message as it is sent (on stderr).
+    #[arg(long)]
+    pub log_net_send: bool,
+    /// Log every message as it is received (on stderr).
+    #[arg(long)]
+    pub log_net_recv: bool,
+    /// Run the test this many times (stops at the first run that is not valid).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub test_count: u64,
+    /// Topology offered to nodes by workloads that use one (broadcast): line,
+    /// grid, tree, tree2, tree3, tree4 or total. Recorded with the run.
+    #[arg(long, default_value = "grid", value_parser = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"])]
+    pub topology: String,
     /// Arguments passed to every node process (after `--`).
     #[arg(last = true)]
     pub node_args: Vec<String>,
@@ -76,7 +94,7 @@ pub struct TestArgs {
 pub enum Availability {
     /// Every operation must be ok.
     Total,
-    /// At least this fraction of completed operations must be ok.
+    /// At least this fraction of invoked operations must be ok.
     Fraction(f64),
 }
 
@@ -91,6 +109,35 @@ impl Availability {
 }
 
 impl TestArgs {
+    /// The node ids: `n0`..`n(N-1)` for `--node-count N`, else Jepsen's default
+    /// `n1`..`n5`.
+    pub fn node_ids(&self) -> Vec<String> {
+        match self.node_count {
+            Some(n) => (0..n).map(|i| format!("n{i}")).collect(),
+            None => (1..=5).map(|i| format!("n{i}")).collect(),
+        }
+    }
+
+    /// True when `--nemesis` asks for partitions.
+    pub fn partitions(&self) -> bool {
+        self.nemesis.iter().any(|n| n == "partition")
+    }
+
+    /// `--nemesis` as written in reports: the faults, comma-separated, or `none`.
+    pub fn nemesis_label(&self) -> String {
+        let faults: Vec<&str> = self
+            .nemesis
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != "none")
+            .collect();
+        if faults.is_empty() {
+            "none".into()
+        } else {
+            faults.join(",")
+        }
+    }
+
     /// The latency model of `--latency` / `--latency-dist`.
     pub fn latency_model(&self) -> Result<Latency, String> {
         if !(self.latency.is_finite() && self.latency >= 0.0) {
@@ -179,6 +226,35 @@ pub fn parse_availability(s: &str) -> Result<Availability, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(args: &[&str]) -> TestArgs {
+        #[derive(clap::Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            args: TestArgs,
+        }
+        let mut argv = vec!["test"];
+        argv.extend(args);
+        <Wrap as clap::Parser>::try_parse_from(argv)
+            .expect("parses")
+            .args
+    }
+
+    #[test]
+    fn maelstrom_defaults_and_node_ids() {
+        let a = parse(&[]);
+        assert_eq!(a.workload, WorkloadKind::LinKv);
+        assert_eq!(a.node_ids(), ["n1", "n2", "n3", "n4", "n5"]);
+        assert_eq!(a.time_limit, 60.0);
+        assert_eq!(a.concurrency.resolve(5), 5);
+        assert_eq!(a.nemesis_label(), "none");
+        assert_eq!(a.test_count, 1);
+        assert_eq!(a.topology, "grid");
+        let a = parse(&["--node-count", "3", "--nemesis", "partition"]);
+        assert_eq!(a.node_ids(), ["n0", "n1", "n2"]);
+        assert!(a.partitions());
+        assert_eq!(a.nemesis_label(), "partition");
+    }
 
     #[test]
     fn availability_forms() {

@@ -4,12 +4,17 @@
 //! the history and stores a report (`store/<workload>/<timestamp>/`).
 //!
 //! One job per file: [`cli`] flags, [`process`] child processes, [`net`] delays
-//! and cuts, [`partitions`] the nemesis, [`runner`] the event loop, [`checks`]
-//! the checkers, [`report`] results and summary, [`plot`] and [`timeline`] the
-//! pictures, [`store`] the directory layout, [`progress`] the status line.
+//! and cuts, [`journal`] the record of messages, [`partitions`] the nemesis,
+//! [`runner`] the event loop, [`checks`] the checkers, [`report`] results and
+//! summary, [`artifacts`] the files of a run, [`plot`], [`timeline`] and
+//! [`messages`] the pictures, [`store`] the directory layout, [`progress`] the
+//! status line. [`serve`] shows stored runs in a browser.
 
+pub mod artifacts;
 pub mod checks;
 pub mod cli;
+pub mod journal;
+pub mod messages;
 pub mod net;
 pub mod partitions;
 pub mod plot;
@@ -17,12 +22,13 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod serve;
 pub mod store;
 pub mod timeline;
 
 use crate::workload::{ClientConfig, GeneratorConfig, WorkloadKind};
 use cli::TestArgs;
-use std::path::Path;
+use report::Validity;
 use std::process::ExitCode;
 
 /// lww-kv: real time without load between the final heal and the final reads (plus
@@ -31,31 +37,60 @@ const FINAL_QUIET: u64 = 3_000_000;
 
 /// Exit status of a run whose analysis is invalid.
 pub const EXIT_INVALID: u8 = 1;
-/// Exit status when the test could not be set up (bad flags, unwritable store).
-pub const EXIT_SETUP: u8 = 2;
+/// Exit status when the validity is unknown (a checker could not decide).
+pub const EXIT_UNKNOWN: u8 = 2;
+/// Exit status for bad arguments.
+pub const EXIT_BAD_ARGS: u8 = 254;
+/// Exit status when the test itself failed: the store cannot be written, a node
+/// cannot be started or never answers `init`.
+pub const EXIT_CRASH: u8 = 255;
 
-/// Runs `raft-kv test`: exit 0 when valid, 1 when invalid, 2 when it could not run.
-pub fn run(args: &TestArgs) -> ExitCode {
-    match run_inner(args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(EXIT_INVALID),
-        Err(e) => {
-            eprintln!("raft-kv test: {e}");
-            ExitCode::from(EXIT_SETUP)
-        }
-    }
+/// Why a test could not give a verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// The flags make no sense (exit 254).
+    BadArgs(String),
+    /// The test could not run (exit 255).
+    Crash(String),
 }
 
-fn run_inner(args: &TestArgs) -> Result<bool, String> {
-    args.validate()?;
-    let latency = args.latency_model()?;
-    let bin = args.node_binary()?;
+/// Runs `raft-kv test` `--test-count` times, as Maelstrom does: exit 0 when every
+/// run is valid, else the status of the first run that is not (1 invalid, 2
+/// unknown; later runs are not started), 254 for bad arguments, 255 when a run
+/// could not be carried out.
+pub fn run(args: &TestArgs) -> ExitCode {
+    for i in 0..args.test_count {
+        if args.test_count > 1 {
+            eprintln!("raft-kv test: run {} of {}", i + 1, args.test_count);
+        }
+        match run_once(args, i) {
+            Ok(Validity::Valid) => {}
+            Ok(Validity::Invalid) => return ExitCode::from(EXIT_INVALID),
+            Ok(Validity::Unknown) => return ExitCode::from(EXIT_UNKNOWN),
+            Err(Failure::BadArgs(e)) => {
+                eprintln!("raft-kv test: {e}");
+                return ExitCode::from(EXIT_BAD_ARGS);
+            }
+            Err(Failure::Crash(e)) => {
+                eprintln!("raft-kv test: {e}");
+                return ExitCode::from(EXIT_CRASH);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// One run: its verdict, stored under `--store`.
+fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
+    args.validate().map_err(Failure::BadArgs)?;
+    let latency = args.latency_model().map_err(Failure::BadArgs)?;
+    let bin = args.node_binary().map_err(Failure::Crash)?;
     let node_args = args.node_args_for(&bin);
-    let node_count = args.node_count as usize;
-    let node_ids: Vec<String> = (1..=node_count).map(|i| format!("n{i}")).collect();
+    let node_ids = args.node_ids();
+    let node_count = node_ids.len();
     let concurrency = args.concurrency.resolve(node_count);
-    let timeout = (10 * latency.mean()).max(1_000_000);
-    let seed = args.seed.unwrap_or_else(clock_seed);
+    let timeout = crate::workload::timeout::client_timeout(args.workload, latency.mean());
+    let seed = args.seed.map_or_else(clock_seed, |s| s.wrapping_add(index));
     let mut generator = GeneratorConfig::for_workload(args.workload, node_count, concurrency);
     if let Some(k) = args.key_count {
         generator.key_count = k;
@@ -66,35 +101,39 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
     if let Some(n) = args.max_writes_per_key {
         generator.max_writes_per_key = n;
     }
-    let dir = store::create_run_dir(&args.store, &args.workload.to_string())?;
+    let dir =
+        store::create_run_dir(&args.store, &args.workload.to_string()).map_err(Failure::Crash)?;
     let settings = report::Settings {
         command: std::env::args().collect(),
         workload: args.workload.to_string(),
         bin: bin.display().to_string(),
         node_args: node_args.clone(),
+        node_ids: node_ids.clone(),
         node_count,
         concurrency,
         rate: args.rate,
         time_limit_s: args.time_limit,
         latency: latency.to_string(),
-        nemesis: args.nemesis.clone(),
+        nemesis: args.nemesis_label(),
         nemesis_interval_s: args.nemesis_interval,
         availability: args.availability.map(|a| match a {
             cli::Availability::Total => "total".to_string(),
             cli::Availability::Fraction(f) => f.to_string(),
         }),
         consistency_models: args.consistency_models.clone(),
+        topology: args.topology.clone(),
         client_timeout_ms: timeout as f64 / 1e3,
         seed,
     };
     eprintln!(
-        "raft-kv test: {} on {node_count} node(s) of {}, {concurrency} clients at {} ops/s for {} s, latency {}, nemesis {}, seed {seed}",
+        "raft-kv test: {} on {} of {}, {concurrency} clients at {} ops/s for {} s, node latency {}, nemesis {}, seed {seed}",
         args.workload,
+        node_ids.join(","),
         bin.display(),
         args.rate,
         args.time_limit,
         latency,
-        args.nemesis
+        args.nemesis_label()
     );
     let cfg = runner::RunConfig {
         bin,
@@ -110,12 +149,18 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
         },
         generator,
         time_limit: (args.time_limit * 1e6) as u64,
-        nemesis_interval: (args.nemesis == "partition")
+        nemesis_interval: args
+            .partitions()
             .then_some((args.nemesis_interval * 1e6) as u64),
         seed,
         progress: progress::Mode::detect(args.no_progress),
         final_reads_after: (args.workload == WorkloadKind::LwwKv)
             .then_some(FINAL_QUIET + 20 * latency.mean()),
+        logging: runner::Logging {
+            stderr: args.log_stderr,
+            net_send: args.log_net_send,
+            net_recv: args.log_net_recv,
+        },
     };
     let out = runner::run(cfg);
     let checkers = checks::checkers_for(args.workload, args.availability);
@@ -124,42 +169,12 @@ fn run_inner(args: &TestArgs) -> Result<bool, String> {
         outcomes.extend(checks::lww_outcomes(&out.history, &out.final_reads));
     }
     let results = report::Results::new(&out, outcomes, settings);
-    write_artifacts(&dir, &out, &results)?;
-    eprint!("{}", results.summary(&dir));
-    Ok(results.valid)
-}
-
-fn write_artifacts(
-    dir: &Path,
-    out: &runner::RunOutput,
-    results: &report::Results,
-) -> Result<(), String> {
-    results.write(dir)?;
-    let write = |name: &str, text: String| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let mut jsonl = Vec::new();
-    out.history
-        .write_jsonl(&mut jsonl)
-        .map_err(|e| format!("history: {e}"))?;
-    std::fs::write(dir.join("history.jsonl"), jsonl).map_err(|e| format!("history.jsonl: {e}"))?;
-    if !out.final_reads.is_empty() {
-        let lines: Vec<String> = out
-            .final_reads
-            .iter()
-            .map(|r| serde_json::to_string(r).unwrap_or_default())
-            .collect();
-        write("final-reads.jsonl", lines.join("\n") + "\n")?;
+    artifacts::write_all(&dir, &out, &results).map_err(Failure::Crash)?;
+    print!("{}", results.summary(&dir));
+    if !out.errors.is_empty() {
+        return Err(Failure::Crash(out.errors.join("; ")));
     }
-    write(
-        "latency.svg",
-        plot::latency_svg(&out.history, &out.partitions, out.duration),
-    )?;
-    write(
-        "timeline.html",
-        timeline::timeline_html(&out.history, &out.partitions, out.duration),
-    )
+    Ok(results.valid)
 }
 
 fn clock_seed() -> u64 {

@@ -1,7 +1,10 @@
-//! The harness's network: every message waits out a sampled latency in a queue
-//! keyed by delivery time (real clock, µs), and node-to-node messages are dropped
-//! when the current partition cuts their link, checked at send and at delivery.
+//! The harness's network: node-to-node messages wait out a sampled latency in a
+//! queue keyed by delivery time (real clock, µs) and are dropped when the current
+//! partition cuts their link, checked at send and at delivery. Messages between a
+//! client and a node take no time, as in Maelstrom (client latency would only hide
+//! anomalies), and are never cut. Every message is noted in the [`Journal`].
 
+use super::journal::Journal;
 use crate::protocol::Message;
 use crate::sim::{Latency, Partition};
 use rand::rngs::StdRng;
@@ -19,12 +22,23 @@ pub enum Cargo {
     ToClient(Message),
 }
 
+impl Cargo {
+    /// The message as a line.
+    pub fn line(&self) -> String {
+        match self {
+            Cargo::ToNode { line, .. } => line.clone(),
+            Cargo::ToClient(m) => m.to_line(),
+        }
+    }
+}
+
 /// A message in flight.
 #[derive(Clone, Debug)]
 pub struct Packet {
     pub src: String,
     pub dest: String,
-    /// Both ends are nodes: subject to partitions and counted as a server message.
+    /// Both ends are nodes: delayed, subject to partitions and counted as a
+    /// server message.
     pub between_nodes: bool,
     pub cargo: Cargo,
 }
@@ -40,20 +54,22 @@ pub struct NetCounters {
     pub dropped: u64,
 }
 
-/// The delay queue and the current partition.
+/// The delay queue, the current partition and the journal.
 pub struct Net {
     latency: Latency,
     rng: StdRng,
     queue: BinaryHeap<Reverse<(u64, u64)>>,
-    packets: HashMap<u64, Packet>,
+    /// Packets in flight with their journal entry.
+    packets: HashMap<u64, (Packet, Option<usize>)>,
     next_seq: u64,
     partition: Partition,
     counters: NetCounters,
+    journal: Journal,
 }
 
 impl Net {
-    /// An empty network.
-    pub fn new(latency: Latency, rng: StdRng) -> Net {
+    /// An empty network that notes messages in `journal`.
+    pub fn new(latency: Latency, rng: StdRng, journal: Journal) -> Net {
         Net {
             latency,
             rng,
@@ -62,25 +78,32 @@ impl Net {
             next_seq: 0,
             partition: Partition::none(),
             counters: NetCounters::default(),
+            journal,
         }
     }
 
-    /// Sends `packet` at `now`: dropped if partitioned, else queued after a delay.
+    /// Sends `packet` at `now`: a client message is due at once; a node-to-node
+    /// message is dropped if partitioned, else queued after a sampled delay.
     pub fn send(&mut self, now: u64, packet: Packet) {
-        if packet.between_nodes {
+        let entry = self
+            .journal
+            .sent(now, &packet.src, &packet.dest, || packet.cargo.line());
+        let delay = if packet.between_nodes {
             self.counters.server_messages += 1;
             if self.partition.blocks(&packet.src, &packet.dest) {
                 self.counters.dropped += 1;
+                self.journal.dropped(now, entry);
                 return;
             }
+            self.latency.sample(&mut self.rng)
         } else {
             self.counters.client_messages += 1;
-        }
-        let at = now + self.latency.sample(&mut self.rng);
+            0
+        };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.packets.insert(seq, packet);
-        self.queue.push(Reverse((at, seq)));
+        self.packets.insert(seq, (packet, entry));
+        self.queue.push(Reverse((now + delay, seq)));
     }
 
     /// When the next packet is due, if any.
@@ -96,13 +119,16 @@ impl Net {
                 break;
             }
             self.queue.pop();
-            let Some(p) = self.packets.remove(&seq) else {
+            let Some((p, entry)) = self.packets.remove(&seq) else {
                 continue;
             };
             if p.between_nodes && self.partition.blocks(&p.src, &p.dest) {
                 self.counters.dropped += 1;
+                self.journal.dropped(now, entry);
                 continue;
             }
+            self.journal
+                .delivered(now, entry, &p.src, &p.dest, || p.cargo.line());
             out.push(p);
         }
         out
@@ -122,11 +148,17 @@ impl Net {
     pub fn counters(&self) -> NetCounters {
         self.counters
     }
+
+    /// Takes the journal.
+    pub fn take_journal(&mut self) -> Journal {
+        std::mem::take(&mut self.journal)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::journal::Fate;
     use rand::SeedableRng;
 
     fn pkt(src: &str, dest: &str) -> Packet {
@@ -142,8 +174,29 @@ mod tests {
     }
 
     #[test]
+    fn client_messages_take_no_time_and_are_never_cut() {
+        let mut net = Net::new(
+            Latency::Constant(100),
+            StdRng::seed_from_u64(1),
+            Journal::default(),
+        );
+        net.set_partition(Partition::groups(&[vec!["n0".into()], vec!["c1".into()]]));
+        let mut p = pkt("c1", "n0");
+        p.between_nodes = false;
+        net.send(7, p);
+        assert_eq!(net.next_at(), Some(7));
+        assert_eq!(net.due(7).len(), 1);
+        assert_eq!(net.counters().client_messages, 1);
+        assert_eq!(net.take_journal().entries()[0].fate, Fate::Delivered(7));
+    }
+
+    #[test]
     fn delays_and_partitions() {
-        let mut net = Net::new(Latency::Constant(100), StdRng::seed_from_u64(1));
+        let mut net = Net::new(
+            Latency::Constant(100),
+            StdRng::seed_from_u64(1),
+            Journal::default(),
+        );
         net.send(0, pkt("n1", "n2"));
         assert!(net.due(99).is_empty());
         assert_eq!(net.due(100).len(), 1);

@@ -34,13 +34,15 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// Starts `bin args…` once per id, stderr to `log_dir/<id>.log`. Stdout lines
+    /// Starts `bin args…` once per id, stderr to `log_dir/<id>.log` (and, with
+    /// `echo_stderr`, also to ours, each line prefixed by the id). Stdout lines
     /// arrive on the returned channel.
     pub fn spawn(
         bin: &Path,
         args: &[String],
         ids: &[String],
         log_dir: &Path,
+        echo_stderr: bool,
     ) -> Result<(Nodes, Receiver<Event>), String> {
         let (tx, rx) = mpsc::channel();
         let mut nodes = Nodes { procs: Vec::new() };
@@ -52,9 +54,17 @@ impl Nodes {
                 .args(args)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .stderr(stderr)
+                .stderr(if echo_stderr {
+                    Stdio::piped()
+                } else {
+                    Stdio::from(stderr.try_clone().map_err(|e| e.to_string())?)
+                })
                 .spawn()
                 .map_err(|e| format!("cannot start node {id} from {}: {e}", bin.display()))?;
+            if let Some(err) = child.stderr.take() {
+                let id = id.clone();
+                std::thread::spawn(move || echo_lines(&id, err, stderr));
+            }
             let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -183,6 +193,18 @@ fn read_lines(node: usize, stdout: impl Read, events: Sender<Event>) {
         }
     }
     let _ = events.send(Event::Closed { node });
+}
+
+/// Copies a node's stderr to its log file and to our stderr, prefixed by its id.
+fn echo_lines(id: &str, from: impl Read, log: File) {
+    let mut log = BufWriter::new(log);
+    for line in BufReader::new(from).split(b'\n') {
+        let Ok(line) = line else { break };
+        let _ = log.write_all(&line);
+        let _ = log.write_all(b"\n");
+        let _ = log.flush();
+        eprintln!("{id} | {}", String::from_utf8_lossy(&line));
+    }
 }
 
 fn write_lines(stdin: impl Write, lines: Receiver<String>) {

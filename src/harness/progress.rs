@@ -1,5 +1,6 @@
-//! The progress line on stderr: a `\r` status line about 4×/s on a terminal,
-//! a plain line every 5 s otherwise, nothing with `--no-progress`.
+//! Progress on stderr: a `\r` status line about 4×/s on a terminal, a plain line
+//! every 5 s otherwise, nothing with `--no-progress`. Faults are shown as they
+//! happen, as lines of their own (above the status line on a terminal).
 
 use crate::check::history::{History, Kind};
 use std::io::{IsTerminal, Write};
@@ -94,6 +95,23 @@ impl Progress {
             Mode::Tty => {
                 let _ = write!(err, "\r\x1b[2K{line}");
                 self.drawn = true;
+            }
+            Mode::Plain => {
+                let _ = writeln!(err, "{line}");
+            }
+            Mode::Off => {}
+        }
+        let _ = err.flush();
+    }
+
+    /// Shows `line` (a fault starting or ending) at once, on a line of its own;
+    /// the status line is redrawn at its next update.
+    pub fn notice(&mut self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        match self.mode {
+            Mode::Tty => {
+                let _ = writeln!(err, "\r\x1b[2K{line}");
+                self.next_at = 0;
             }
             Mode::Plain => {
                 let _ = writeln!(err, "{line}");

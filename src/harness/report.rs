@@ -4,9 +4,53 @@ use super::checks::CheckOutcome;
 use super::net::NetCounters;
 use super::runner::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
 use crate::workload::RunStats;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt::Write;
 use std::path::Path;
+
+/// Most anomalies kept per checker in `results.json` (all are counted).
+pub const MAX_ANOMALIES: usize = 20;
+
+/// A verdict, as Jepsen's `:valid?`: `true`, `false` or `"unknown"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validity {
+    Valid,
+    Invalid,
+    /// A checker could not decide (e.g. its search budget ran out), or the test
+    /// could not run.
+    Unknown,
+}
+
+impl Validity {
+    /// The weakest of two verdicts: invalid beats unknown beats valid.
+    pub fn and(self, other: Validity) -> Validity {
+        use Validity::*;
+        match (self, other) {
+            (Invalid, _) | (_, Invalid) => Invalid,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            _ => Valid,
+        }
+    }
+
+    /// A word for humans and the run index: valid, invalid or unknown.
+    pub fn word(self) -> &'static str {
+        match self {
+            Validity::Valid => "valid",
+            Validity::Invalid => "invalid",
+            Validity::Unknown => "unknown",
+        }
+    }
+}
+
+impl Serialize for Validity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Validity::Valid => s.serialize_bool(true),
+            Validity::Invalid => s.serialize_bool(false),
+            Validity::Unknown => s.serialize_str("unknown"),
+        }
+    }
+}
 
 /// The settings a run used, recorded for reproduction.
 #[derive(Clone, Debug, Serialize)]
@@ -16,15 +60,18 @@ pub struct Settings {
     pub workload: String,
     pub bin: String,
     pub node_args: Vec<String>,
+    pub node_ids: Vec<String>,
     pub node_count: usize,
     pub concurrency: usize,
     pub rate: f64,
     pub time_limit_s: f64,
+    /// Latency of node-to-node messages (client messages take none).
     pub latency: String,
     pub nemesis: String,
     pub nemesis_interval_s: f64,
     pub availability: Option<String>,
     pub consistency_models: Vec<String>,
+    pub topology: String,
     pub client_timeout_ms: f64,
     pub seed: u64,
 }
@@ -32,16 +79,21 @@ pub struct Settings {
 /// Everything `results.json` says.
 #[derive(Clone, Debug, Serialize)]
 pub struct Results {
-    /// All checkers valid, no protocol violations, no crashes, no errors.
-    pub valid: bool,
+    /// `true` when every checker is valid and no node broke the protocol or
+    /// crashed; `"unknown"` when a checker could not decide or the test could not
+    /// run; else `false`.
+    pub valid: Validity,
     pub checks: Vec<CheckOutcome>,
     pub stats: RunStats,
     pub net: NetCounters,
-    pub unexpected_replies: u64,
+    /// Replies that matched no waiting request: late (their request had already
+    /// timed out) or duplicates. Ignored, as Maelstrom's clients ignore them.
+    pub unmatched_replies: u64,
     pub protocol_violation_count: u64,
     /// The first protocol violations, verbatim.
     pub protocol_violations: Vec<Violation>,
     pub crashes: Vec<Crash>,
+    /// Why the test could not run (a node that cannot start or never answers init).
     pub errors: Vec<String>,
     pub partitions: Vec<PartitionSpan>,
     pub node_exits: Vec<NodeExit>,
@@ -52,18 +104,27 @@ pub struct Results {
 
 impl Results {
     /// Assembles the results of `out`.
-    pub fn new(out: &RunOutput, checks: Vec<CheckOutcome>, settings: Settings) -> Results {
+    pub fn new(out: &RunOutput, mut checks: Vec<CheckOutcome>, settings: Settings) -> Results {
         let stats = RunStats::compute(&out.history, out.duration, out.net.server_messages);
-        let valid = checks.iter().all(|c| c.valid)
-            && out.violation_count == 0
-            && out.crashes.is_empty()
-            && out.errors.is_empty();
+        let mut valid = checks
+            .iter()
+            .fold(Validity::Valid, |v, c| v.and(c.validity));
+        if out.violation_count > 0 || !out.crashes.is_empty() {
+            valid = Validity::Invalid;
+        }
+        if !out.errors.is_empty() {
+            valid = valid.and(Validity::Unknown);
+        }
+        for c in &mut checks {
+            c.anomaly_count = c.anomalies.len();
+            c.anomalies.truncate(MAX_ANOMALIES);
+        }
         Results {
             valid,
             checks,
             stats,
             net: out.net,
-            unexpected_replies: out.unexpected_replies,
+            unmatched_replies: out.unexpected_replies,
             protocol_violation_count: out.violation_count,
             protocol_violations: out.violations.clone(),
             crashes: out.crashes.clone(),
@@ -121,44 +182,81 @@ impl Results {
         for c in &self.checks {
             let _ = writeln!(
                 s,
-                "{:<width$} {}  {}",
+                "{:<width$} {:<7}  {}",
                 c.name,
-                if c.valid { "valid" } else { "INVALID" },
+                match c.validity {
+                    Validity::Valid => "valid",
+                    Validity::Invalid => "INVALID",
+                    Validity::Unknown => "UNKNOWN",
+                },
                 c.summary
             );
         }
         let st = &self.stats;
         let _ = writeln!(
             s,
-            "ops: ok {} fail {} info {} | availability {:.3} | {:.1} ok/s | {:.2} msgs/op ({} node-to-node, {} dropped)",
-            st.ok,
-            st.fail,
-            st.info,
-            st.availability,
-            st.ok_per_sec,
-            st.msgs_per_op,
-            self.net.server_messages,
-            self.net.dropped
+            "ops: ok {} fail {} info {} | availability {:.3} (ok/invoked), answered {:.3} | {:.1} ok/s",
+            st.ok, st.fail, st.info, st.availability, st.answered, st.ok_per_sec,
         );
         let _ = writeln!(
             s,
-            "latency ms: p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} | partitions: {}",
+            "net: {:.2} node-to-node msgs/op ({} sent, {} dropped by partitions), {} client msgs",
+            st.msgs_per_op, self.net.server_messages, self.net.dropped, self.net.client_messages
+        );
+        let _ = writeln!(
+            s,
+            "latency ms (ok ops): p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} | partitions: {}",
             st.latency_p50_ms,
             st.latency_p95_ms,
             st.latency_p99_ms,
             st.latency_max_ms,
             self.partitions.len()
         );
+        if self.unmatched_replies > 0 {
+            let _ = writeln!(
+                s,
+                "{} replies matched no waiting request (late, after their client timed out, or duplicates) and were ignored",
+                self.unmatched_replies
+            );
+        }
+        let killed: Vec<&str> = self
+            .node_exits
+            .iter()
+            .filter(|e| e.status.starts_with("killed"))
+            .map(|e| e.node.as_str())
+            .collect();
+        if !killed.is_empty() {
+            let _ = writeln!(
+                s,
+                "node(s) {} did not exit within 2 s of their stdin closing and were killed",
+                killed.join(", ")
+            );
+        }
         let _ = writeln!(s, "store: {}", dir.display());
         let _ = writeln!(
             s,
             "{}",
-            if self.valid {
-                "Everything looks good! ヽ(‘ー`)ノ"
-            } else {
-                "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"
+            match self.valid {
+                Validity::Valid => "Everything looks good! ヽ(‘ー`)ノ",
+                Validity::Invalid => "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
+                Validity::Unknown => "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
             }
         );
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity_combines_and_serializes_like_jepsen() {
+        use Validity::*;
+        assert_eq!(Valid.and(Unknown), Unknown);
+        assert_eq!(Unknown.and(Invalid), Invalid);
+        assert_eq!(Valid.and(Valid), Valid);
+        let json = serde_json::to_string(&[Valid, Invalid, Unknown]).unwrap();
+        assert_eq!(json, r#"[true,false,"unknown"]"#);
     }
 }

@@ -20,7 +20,8 @@ pub struct NodeConfig {
     /// after a quiet spell one goes at once (so low-load latency is unchanged).
     pub forward_linger: u64,
     /// Followers serve reads themselves after asking the leader for a read index
-    /// (6 one-way delays, less work for the leader) instead of forwarding them (5).
+    /// (4 node-to-node delays, less work for the leader) instead of forwarding
+    /// them (3).
     pub follower_reads: bool,
     /// Take a snapshot and compact the log every this many applied entries (0:
     /// never). Bounds the log's memory.

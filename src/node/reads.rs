@@ -1,10 +1,11 @@
 //! Linearizable reads without log writes (ReadIndex).
 //!
 //! By default a follower forwards a read to the leader, which confirms its
-//! leadership and answers the client directly (5 one-way delays through a
-//! follower). With `follower_reads`, a follower instead asks the leader for a read
-//! index and answers from its own state once it has applied that index (6 delays,
-//! but the leader does not evaluate the read).
+//! leadership and answers the client directly (3 node-to-node delays through a
+//! follower; client messages take none under Maelstrom). With `follower_reads`, a
+//! follower instead asks the leader for a read index and answers from its own
+//! state once it has applied that index (4 delays, but the leader does not
+//! evaluate the read).
 
 use super::Node;
 use crate::machines::Machine;

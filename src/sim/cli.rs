@@ -31,7 +31,7 @@ pub struct SimFlags {
     /// Client workers: a number, or `Nn` for N × node count.
     #[arg(long, default_value = "2n", value_parser = parse_concurrency)]
     pub concurrency: Concurrency,
-    /// Mean one-way message latency in ms.
+    /// Mean one-way node-to-node message latency in ms (client messages take none).
     #[arg(long, default_value_t = 10.0)]
     pub latency: f64,
     /// constant, uniform or exponential.

@@ -59,9 +59,9 @@ impl Cluster<Builtin> {
         Cluster::with_machine(ids, config.clone(), net, seed, make)
     }
 
-    /// Node ids like Maelstrom's: `n1`..`nN`.
+    /// Node ids like Maelstrom's `--node-count N`: `n0`..`n(N-1)`.
     pub fn node_ids(count: usize) -> Vec<String> {
-        (1..=count).map(|i| format!("n{i}")).collect()
+        (0..count).map(|i| format!("n{i}")).collect()
     }
 }
 
@@ -313,11 +313,14 @@ impl<M: Machine> Cluster<M> {
                 let delay = self.net.latency.sample(&mut self.rng);
                 self.enqueue(self.now + delay, msg.clone());
             }
+            let delay = self.net.latency.sample(&mut self.rng);
+            self.enqueue(self.now + delay, msg);
         } else {
+            // As in Maelstrom: messages between a client and a node take no
+            // time (client latency would only hide anomalies).
             self.stats.client_messages += 1;
+            self.enqueue(self.now, msg);
         }
-        let delay = self.net.latency.sample(&mut self.rng);
-        self.enqueue(self.now + delay, msg);
     }
 
     fn chance(&mut self, p: f64) -> bool {

@@ -48,9 +48,10 @@ impl SimConfig {
         }
     }
 
-    /// The client timeout: Maelstrom's 1 s, or 10 × the mean latency if larger.
+    /// The client timeout, as Maelstrom's: 5 s, and for lin-kv max(1 s, 10 × the
+    /// mean latency).
     pub fn client_timeout(&self) -> u64 {
-        SECOND.max(10 * self.latency.mean())
+        crate::workload::timeout::client_timeout(self.workload, self.latency.mean())
     }
 
     /// A command line that replays this run exactly.

@@ -1,35 +1,56 @@
-//! Partition schedules in the manner of Maelstrom's `--nemesis partition`: every
-//! interval a partition starts or heals.
+//! Partition schedules in the manner of Maelstrom's `--nemesis partition` (Jepsen's
+//! `partition-package`): partitions start and heal alternately, the first step
+//! when the clients start and each later one after a random gap uniform in
+//! [0, 2 × interval) (Jepsen's `stagger`), so steps come *around* the interval on
+//! average rather than on a fixed beat.
 
 use super::network::Partition;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-/// The partition shapes Maelstrom uses.
+/// The partition shapes of Jepsen's partition package (`partition-specs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PartitionKind {
-    /// One node cut off from all others.
-    IsolateOne,
-    /// A random minority and majority.
-    Halves,
-    /// Every node sees a majority, but no two nodes see the same one.
+    /// `one`: one node cut off from all others.
+    One,
+    /// `minority-third`: a random group of fewer than a third of the nodes
+    /// (`(n - 1) / 3`, so none below 4 nodes) cut off from the rest.
+    MinorityThird,
+    /// `majority`: the shuffled nodes cut in half, the smaller half first
+    /// (`n / 2` nodes | the rest).
+    Majority,
+    /// `majorities-ring`: every node sees a majority, but no two nodes see the
+    /// same one.
     MajoritiesRing,
 }
 
-/// Picks a random partition of `nodes`; returns it with a label for reports.
+impl PartitionKind {
+    /// Every kind, in Jepsen's order.
+    pub const ALL: [PartitionKind; 4] = [
+        PartitionKind::One,
+        PartitionKind::MinorityThird,
+        PartitionKind::Majority,
+        PartitionKind::MajoritiesRing,
+    ];
+
+    /// Jepsen's name for the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            PartitionKind::One => "one",
+            PartitionKind::MinorityThird => "minority-third",
+            PartitionKind::Majority => "majority",
+            PartitionKind::MajoritiesRing => "majorities-ring",
+        }
+    }
+}
+
+/// Picks a random partition of `nodes` (each kind equally likely, as Jepsen's
+/// `rand/nth` over the specs); returns it with a label for reports. Like Jepsen's,
+/// some picks cut nothing on small clusters (a minority third of 3 nodes is
+/// empty; a ring on 2 nodes sees everything).
 pub fn random_partition(nodes: &[String], rng: &mut StdRng) -> (Partition, String) {
-    // Below 3 nodes a ring cuts nothing and halves are an isolation.
-    let kinds: &[PartitionKind] = if nodes.len() < 3 {
-        &[PartitionKind::IsolateOne]
-    } else {
-        &[
-            PartitionKind::IsolateOne,
-            PartitionKind::Halves,
-            PartitionKind::MajoritiesRing,
-        ]
-    };
-    let kind = kinds[rng.gen_range(0..kinds.len())];
+    let kind = PartitionKind::ALL[rng.gen_range(0..PartitionKind::ALL.len())];
     partition_of(kind, nodes, rng)
 }
 
@@ -42,21 +63,17 @@ pub fn partition_of(
     let mut shuffled = nodes.to_vec();
     shuffled.shuffle(rng);
     let n = shuffled.len();
+    let split = |at: usize, name: &str| {
+        let (a, b) = shuffled.split_at(at.min(n));
+        (
+            Partition::groups(&[a.to_vec(), b.to_vec()]),
+            format!("{name} {} | {}", a.join(","), b.join(",")),
+        )
+    };
     match kind {
-        PartitionKind::IsolateOne => {
-            let (one, rest) = shuffled.split_at(1.min(n));
-            (
-                Partition::groups(&[one.to_vec(), rest.to_vec()]),
-                format!("isolate {}", one.join(",")),
-            )
-        }
-        PartitionKind::Halves => {
-            let (minority, majority) = shuffled.split_at((n - 1) / 2);
-            (
-                Partition::groups(&[minority.to_vec(), majority.to_vec()]),
-                format!("halves {} | {}", minority.join(","), majority.join(",")),
-            )
-        }
+        PartitionKind::One => split(1, "one"),
+        PartitionKind::MinorityThird => split(n.saturating_sub(1) / 3, "minority-third"),
+        PartitionKind::Majority => split(n / 2, "majority"),
         PartitionKind::MajoritiesRing => {
             // On a shuffled ring, each node accepts messages from itself and the
             // next majority-1 nodes clockwise: every node hears a majority, and no
@@ -67,10 +84,15 @@ pub fn partition_of(
                 |receiver: &str, sender: &str| (pos(sender) + n - pos(receiver)) % n < majority;
             (
                 Partition::views(nodes, accepts),
-                format!("majorities ring {}", shuffled.join("-")),
+                format!("majorities-ring {}", shuffled.join("-")),
             )
         }
     }
+}
+
+/// A random gap uniform in [0, 2 × `interval`) µs: Jepsen's `stagger`.
+pub fn stagger(interval: u64, rng: &mut StdRng) -> u64 {
+    rng.gen_range(0..2 * interval.max(1))
 }
 
 /// When to start and heal partitions.
@@ -89,11 +111,12 @@ pub enum NemesisAction {
 }
 
 impl Nemesis {
-    /// A schedule acting every `interval` µs, first at `interval`.
-    pub fn new(interval: u64) -> Nemesis {
+    /// A schedule acting on average every `interval` µs, first at `start` (as
+    /// Jepsen's `stagger`, whose first operation goes at once).
+    pub fn new(start: u64, interval: u64) -> Nemesis {
         Nemesis {
             interval: interval.max(1),
-            next_at: interval.max(1),
+            next_at: start,
             active: false,
         }
     }
@@ -103,9 +126,10 @@ impl Nemesis {
         self.next_at
     }
 
-    /// The action due now; alternates start and heal.
+    /// The action due now; alternates start and heal, and schedules the next
+    /// a [`stagger`]ed gap later.
     pub fn step(&mut self, nodes: &[String], rng: &mut StdRng) -> NemesisAction {
-        self.next_at += self.interval;
+        self.next_at += stagger(self.interval, rng);
         self.active = !self.active;
         if self.active {
             let (p, label) = random_partition(nodes, rng);
@@ -122,7 +146,7 @@ mod tests {
     use rand::SeedableRng;
 
     fn ids(n: usize) -> Vec<String> {
-        (1..=n).map(|i| format!("n{i}")).collect()
+        (0..n).map(|i| format!("n{i}")).collect()
     }
 
     fn reachable(p: &Partition, nodes: &[String], a: &str) -> usize {
@@ -150,15 +174,58 @@ mod tests {
     fn halves_and_isolation_leave_exactly_one_majority_side() {
         let nodes = ids(5);
         let mut rng = StdRng::seed_from_u64(4);
-        let (halves, _) = partition_of(PartitionKind::Halves, &nodes, &mut rng);
+        let (halves, _) = partition_of(PartitionKind::Majority, &nodes, &mut rng);
         let sizes: Vec<usize> = nodes
             .iter()
             .map(|a| reachable(&halves, &nodes, a))
             .collect();
         assert_eq!(sizes.iter().filter(|s| **s == 3).count(), 3);
         assert_eq!(sizes.iter().filter(|s| **s == 2).count(), 2);
-        let (one, _) = partition_of(PartitionKind::IsolateOne, &nodes, &mut rng);
+        let (one, _) = partition_of(PartitionKind::One, &nodes, &mut rng);
         let sizes: Vec<usize> = nodes.iter().map(|a| reachable(&one, &nodes, a)).collect();
         assert_eq!(sizes.iter().filter(|s| **s == 1).count(), 1);
+    }
+
+    #[test]
+    fn minority_third_cuts_fewer_than_a_third() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for (n, cut) in [(3, 0), (4, 1), (5, 1), (7, 2), (9, 2), (10, 3)] {
+            let nodes = ids(n);
+            let (p, label) = partition_of(PartitionKind::MinorityThird, &nodes, &mut rng);
+            let small = nodes
+                .iter()
+                .filter(|a| reachable(&p, &nodes, a) == cut)
+                .count();
+            if cut == 0 {
+                assert!(p.is_healed(), "{n}: {label}");
+            } else {
+                assert_eq!(small, cut, "{n}: {label}");
+                assert!(3 * cut < n, "{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_is_picked_and_steps_are_staggered_around_the_interval() {
+        let mut rng = StdRng::seed_from_u64(6);
+        let nodes = ids(5);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut nemesis = Nemesis::new(0, 1_000);
+        assert_eq!(nemesis.next_at(), 0, "the first step goes at once");
+        nemesis.step(&nodes, &mut rng);
+        let mut gaps = Vec::new();
+        let mut last = nemesis.next_at();
+        for _ in 0..400 {
+            if let NemesisAction::Start(_, label) = nemesis.step(&nodes, &mut rng) {
+                seen.insert(label.split(' ').next().unwrap_or("").to_owned());
+            }
+            gaps.push(nemesis.next_at() - last);
+            last = nemesis.next_at();
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert!(gaps.iter().all(|g| *g < 2_000), "{gaps:?}");
+        assert!(gaps.iter().any(|g| *g < 500) && gaps.iter().any(|g| *g > 1_500));
+        let mean = gaps.iter().sum::<u64>() as f64 / gaps.len() as f64;
+        assert!((800.0..1_200.0).contains(&mean), "mean gap {mean}");
     }
 }

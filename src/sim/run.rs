@@ -88,7 +88,7 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     );
     let mut nemesis = config
         .nemesis_interval
-        .map(|i| Nemesis::new((i * SECOND as f64) as u64));
+        .map(|i| Nemesis::new(0, (i * SECOND as f64) as u64));
     let mut invariants = Invariants::new();
     let mut partitions: Vec<PartitionSpan> = Vec::new();
     let end = (config.time_limit * SECOND as f64) as u64;

@@ -7,6 +7,7 @@ pub mod concurrency;
 mod consistency;
 pub mod generator;
 pub mod stats;
+pub mod timeout;
 
 pub use clients::{ClientConfig, Clients, Outgoing};
 pub use generator::{Generator, GeneratorConfig, Invocation, WorkloadKind};

@@ -10,8 +10,11 @@ pub struct RunStats {
     pub ok: u64,
     pub fail: u64,
     pub info: u64,
-    /// ok / all completed operations.
+    /// Maelstrom's availability: ok ÷ invoked.
     pub availability: f64,
+    /// ok or a definite answer about the data (errors 20, 22) ÷ invoked: see
+    /// [`crate::check::availability::answered`].
+    pub answered: f64,
     /// Latency of ok operations, in milliseconds.
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,
@@ -31,9 +34,14 @@ impl RunStats {
         let mut s = RunStats::default();
         let mut latencies = Vec::new();
         let mut invoked_at = std::collections::HashMap::new();
+        let (mut invoked, mut answered) = (0u64, 0u64);
         for op in &history.ops {
+            if op.kind != Kind::Invoke && crate::check::availability::answered(op) {
+                answered += 1;
+            }
             match op.kind {
                 Kind::Invoke => {
+                    invoked += 1;
                     invoked_at.insert(op.process, op.time);
                 }
                 Kind::Ok => {
@@ -47,11 +55,15 @@ impl RunStats {
             }
         }
         let done = s.ok + s.fail + s.info;
-        s.availability = if done == 0 {
-            0.0
-        } else {
-            s.ok as f64 / done as f64
+        let per_invoked = |n: u64| {
+            if invoked == 0 {
+                0.0
+            } else {
+                n as f64 / invoked as f64
+            }
         };
+        s.availability = per_invoked(s.ok);
+        s.answered = per_invoked(answered);
         latencies.sort_unstable();
         let q = |p: f64| -> f64 {
             if latencies.is_empty() {

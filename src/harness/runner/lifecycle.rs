@@ -65,7 +65,10 @@ impl Loop {
             .into_iter()
             .map(|(node, status)| NodeExit {
                 node,
-                status: status.map_or_else(|| "killed".into(), |s| s.to_string()),
+                status: status.map_or_else(
+                    || "killed (still running 2 s after its stdin closed)".into(),
+                    |s| s.to_string(),
+                ),
             })
             .collect();
     }

@@ -18,6 +18,7 @@ mod routing;
 pub use output::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
 pub use routing::envelope;
 
+use super::journal::Journal;
 use super::net::Net;
 use super::partitions::Schedule;
 use super::process::{Event, Nodes};
@@ -58,6 +59,18 @@ pub struct RunConfig {
     /// lww-kv: after draining, wait this many µs without load, then read every
     /// written key on every node (convergence). `None`: no final reads.
     pub final_reads_after: Option<u64>,
+    pub logging: Logging,
+}
+
+/// What to copy to stderr while running (Maelstrom's `--log-*` flags).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Logging {
+    /// Every node's stderr, line by line, prefixed by the node id.
+    pub stderr: bool,
+    /// Every message as it is sent.
+    pub net_send: bool,
+    /// Every message as it is received.
+    pub net_recv: bool,
 }
 
 /// The state of one run, shared by the loop's files.
@@ -78,12 +91,20 @@ struct Loop {
     /// Final reads sent: msg_id -> (node, key).
     final_asked: BTreeMap<u64, (String, Value)>,
     final_answers: BTreeMap<u64, FinalValue>,
+    /// Events to show as they happen (faults), for the progress display.
+    notices: Vec<String>,
 }
 
 /// Runs one test to the end. Never panics on node output.
 pub fn run(cfg: RunConfig) -> RunOutput {
-    let (nodes, events) = match Nodes::spawn(&cfg.bin, &cfg.node_args, &cfg.node_ids, &cfg.log_dir)
-    {
+    let spawned = Nodes::spawn(
+        &cfg.bin,
+        &cfg.node_args,
+        &cfg.node_ids,
+        &cfg.log_dir,
+        cfg.logging.stderr,
+    );
+    let (nodes, events) = match spawned {
         Ok(x) => x,
         Err(e) => {
             return RunOutput {
@@ -107,6 +128,9 @@ pub fn run(cfg: RunConfig) -> RunOutput {
             None => break,
         }
         lp.poll_clients(now);
+        for notice in std::mem::take(&mut lp.notices) {
+            progress.notice(&notice);
+        }
         if let Some(c) = lp.clients.as_ref() {
             let label = lp
                 .open_partition
@@ -129,6 +153,7 @@ impl Loop {
             net: Net::new(
                 cfg.latency,
                 StdRng::seed_from_u64(crate::node::mix(cfg.seed, 1)),
+                Journal::new(cfg.logging.net_send, cfg.logging.net_recv),
             ),
             nemesis_rng: StdRng::seed_from_u64(crate::node::mix(cfg.seed, 2)),
             clock: Instant::now(),
@@ -142,6 +167,7 @@ impl Loop {
             abort: false,
             final_asked: BTreeMap::new(),
             final_answers: BTreeMap::new(),
+            notices: Vec::new(),
             cfg,
         }
     }
@@ -207,6 +233,7 @@ impl Loop {
         self.out.duration = now.saturating_sub(self.t0);
         self.collect_final_reads();
         self.out.net = self.net.counters();
+        self.out.journal = self.net.take_journal();
         self.shut_down_nodes();
         self.out
     }

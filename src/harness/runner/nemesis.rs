@@ -16,9 +16,20 @@ impl Loop {
             Some(Step::Start(choice)) => {
                 self.close_partition(now);
                 self.net.set_partition(choice.partition);
+                self.notices.push(format!(
+                    "{:>6.1} s  partition starts: {}",
+                    t as f64 / 1e6,
+                    choice.description
+                ));
                 self.open_partition = Some((t, choice.description));
             }
-            Some(Step::Heal) => self.heal(now),
+            Some(Step::Heal) => {
+                if self.open_partition.is_some() {
+                    self.notices
+                        .push(format!("{:>6.1} s  partition heals", t as f64 / 1e6));
+                }
+                self.heal(now);
+            }
             None => {}
         }
     }

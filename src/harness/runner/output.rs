@@ -3,6 +3,7 @@
 
 use crate::check::history::History;
 use crate::check::lww::FinalRead;
+use crate::harness::journal::Journal;
 use crate::harness::net::NetCounters;
 use serde::Serialize;
 
@@ -27,7 +28,7 @@ pub struct Crash {
 }
 
 /// A partition, in µs since the clients started.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct PartitionSpan {
     pub start_us: u64,
     pub end_us: u64,
@@ -38,7 +39,7 @@ pub struct PartitionSpan {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeExit {
     pub node: String,
-    /// Exit status, or "killed" when it did not exit after stdin closed.
+    /// Exit status, or "killed (…)" when it did not exit after stdin closed.
     pub status: String,
 }
 
@@ -61,4 +62,6 @@ pub struct RunOutput {
     pub node_cpu_s: f64,
     /// The final reads (lww-kv), in (node, key) order.
     pub final_reads: Vec<FinalRead>,
+    /// The first messages of the run, for the Lamport diagram.
+    pub journal: Journal,
 }
