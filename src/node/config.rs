@@ -32,6 +32,10 @@ pub struct NodeConfig {
     /// Entries kept before a snapshot when compacting, so a follower a little
     /// behind gets entries instead of the whole snapshot.
     pub snapshot_retain: u64,
+    /// Most client requests a node tracks at once (its own pending requests and
+    /// buffered lww writes; and, as leader, reads waiting for a ReadIndex round).
+    /// Beyond it new requests get error 11 at once: definite, nothing was done.
+    pub max_pending: usize,
     /// A deliberate bug, for checker tests only.
     #[cfg(feature = "mutations")]
     pub mutation: Mutation,
@@ -84,6 +88,7 @@ impl Default for NodeConfig {
             snapshot_entries: 4096,
             snapshot_bytes: 4 << 20,
             snapshot_retain: 512,
+            max_pending: 10_000,
             #[cfg(feature = "mutations")]
             mutation: Mutation::None,
         }

@@ -336,6 +336,16 @@ impl<M: Machine> Node<M> {
             ));
             return;
         };
+        if c.pending.len() + c.read_waiters.len() + c.local_reads.len() >= self.config.max_pending {
+            // Definite: the request was not admitted, so nothing happened.
+            self.reply_error(
+                &client,
+                Some(msg_id),
+                ErrorCode::TemporarilyUnavailable,
+                "too many requests in flight at this node",
+            );
+            return;
+        }
         let ctx = Context { node: &c.id, now };
         match self.state.machine.admit_body(&body, &ctx) {
             Admission::Local { reply, replicate } => {

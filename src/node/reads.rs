@@ -48,6 +48,11 @@ impl<M: Machine> Node<M> {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
+        if c.read_waiters.len() >= self.config.max_pending {
+            // Dropped unanswered: the client's read times out (a failure, which a
+            // read may be), or the asking follower gives up.
+            return;
+        }
         let ctx = c.next_read_ctx;
         c.next_read_ctx += 1;
         if c.raft.read_index(ctx) {

@@ -45,6 +45,9 @@ pub struct NodeArgs {
     /// behind gets entries instead of the whole snapshot.
     #[arg(long, default_value_t = NodeConfig::default().snapshot_retain)]
     pub snapshot_retain: u64,
+    /// Most requests a node tracks at once; beyond it new requests get error 11.
+    #[arg(long, default_value_t = NodeConfig::default().max_pending)]
+    pub max_pending: usize,
     /// Seed for election jitter (default: from the clock and process id).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -69,6 +72,7 @@ impl NodeArgs {
             snapshot_entries: self.snapshot_entries,
             snapshot_bytes: self.snapshot_bytes,
             snapshot_retain: self.snapshot_retain,
+            max_pending: self.max_pending,
             ..NodeConfig::default()
         })
     }
