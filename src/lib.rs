@@ -9,4 +9,5 @@ pub mod protocol;
 pub mod raft;
 pub mod runtime;
 pub mod sim;
+pub mod storage;
 pub mod workload;

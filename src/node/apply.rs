@@ -27,7 +27,10 @@ impl<M: Machine> Node<M> {
                     continue;
                 }
                 Applied::Reply(cmd, reply) => {
-                    if cmd.reply_from == c.id && local::needs_reply(&cmd) {
+                    if cmd.reply_from == c.id
+                        && local::needs_reply(&cmd)
+                        && index > self.replay_until
+                    {
                         replies.push((cmd.client.clone(), cmd.client_msg_id, reply));
                     }
                     cmd

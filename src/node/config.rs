@@ -36,6 +36,9 @@ pub struct NodeConfig {
     /// buffered lww writes; and, as leader, reads waiting for a ReadIndex round).
     /// Beyond it new requests get error 11 at once: definite, nothing was done.
     pub max_pending: usize,
+    /// Keep term, vote, log and snapshots under `<data_dir>/<node id>/` and
+    /// recover them at `init` after a restart; `None` keeps them in memory.
+    pub data_dir: Option<std::path::PathBuf>,
     /// A deliberate bug, for checker tests only.
     #[cfg(feature = "mutations")]
     pub mutation: Mutation,
@@ -73,6 +76,8 @@ pub enum Mutation {
     /// A follower installing a snapshot discards its whole log even when it holds
     /// the snapshot's last entry (Figure 13, rule 6 broken).
     DiscardLogOnSnapshot,
+    /// Nothing is persisted: a node restarted after a crash comes back empty.
+    ForgetOnCrash,
 }
 
 impl Default for NodeConfig {
@@ -89,6 +94,7 @@ impl Default for NodeConfig {
             snapshot_bytes: 4 << 20,
             snapshot_retain: 512,
             max_pending: 10_000,
+            data_dir: None,
             #[cfg(feature = "mutations")]
             mutation: Mutation::None,
         }

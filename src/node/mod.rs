@@ -40,6 +40,7 @@ use crate::protocol::{
     Body, ClientBody, DecodeError, ErrorCode, Forward, ForwardOp, Message, Payload,
 };
 use crate::raft::{Raft, Role};
+use crate::storage::{FileStorage, MemoryStorage, Storage};
 use std::collections::BTreeMap;
 
 /// One raft-kv node, driving machine `M`.
@@ -59,6 +60,13 @@ pub struct Node<M: Machine = Builtin> {
     snapshots_installed: u64,
     /// Bytes of commands applied since the last snapshot.
     applied_bytes: u64,
+    /// Where term, vote, log and snapshots are made durable.
+    storage: Box<dyn Storage>,
+    /// Entries up to here were committed before a restart: applied again without
+    /// answering anyone (the clients were answered then, or have given up).
+    replay_until: u64,
+    /// Storage failed: the node can no longer promise anything and stops.
+    fatal: Option<String>,
 }
 
 /// Routing state that exists once `init` arrived.
@@ -112,7 +120,26 @@ impl<M: Machine> Node<M> {
             logs: Vec::new(),
             snapshots_installed: 0,
             applied_bytes: 0,
+            storage: Box::new(MemoryStorage::default()),
+            replay_until: 0,
+            fatal: None,
         }
+    }
+
+    /// Uses `storage` for durable state (before `init`, which loads it).
+    pub fn with_storage(mut self, storage: Box<dyn Storage>) -> Node<M> {
+        self.storage = storage;
+        self
+    }
+
+    /// Hands the storage over (the simulator restarts a crashed node from it).
+    pub fn take_storage(&mut self) -> Box<dyn Storage> {
+        std::mem::replace(&mut self.storage, Box::new(MemoryStorage::default()))
+    }
+
+    /// Why the node stopped, if its storage failed: the process should exit.
+    pub fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
     }
 
     /// Snapshots this node installed from a leader.
@@ -179,7 +206,7 @@ impl<M: Machine> Node<M> {
     /// Handles one raw protocol line. Bad input never panics: it gets an error reply
     /// when it carried a `msg_id` to answer, and a log line otherwise.
     pub fn handle_line(&mut self, now: u64, line: &str) {
-        if line.trim().is_empty() {
+        if line.trim().is_empty() || self.fatal.is_some() {
             return;
         }
         match Message::from_line(line) {
@@ -204,6 +231,9 @@ impl<M: Machine> Node<M> {
 
     /// Handles one message.
     pub fn handle(&mut self, now: u64, msg: Message) {
+        if self.fatal.is_some() {
+            return;
+        }
         let Message { src, dest: _, body } = msg;
         let Body {
             msg_id,
@@ -248,6 +278,9 @@ impl<M: Machine> Node<M> {
 
     /// Time passes.
     pub fn tick(&mut self, now: u64) {
+        if self.fatal.is_some() {
+            return;
+        }
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
@@ -287,7 +320,40 @@ impl<M: Machine> Node<M> {
         if self.config.mutation == Mutation::DiscardLogOnSnapshot {
             raft_config.discard_log_on_snapshot = true;
         }
-        match Raft::new(node_id.clone(), &node_ids, raft_config, seed, now) {
+        if let Some(dir) = &self.config.data_dir {
+            match FileStorage::open(dir.join(&node_id)) {
+                Ok(storage) => self.storage = Box::new(storage),
+                Err(e) => {
+                    self.stop(format!("storage: {e}"));
+                    return;
+                }
+            }
+        }
+        let recovered = match self.storage.load() {
+            Ok(r) => r,
+            Err(e) => {
+                self.stop(format!("cannot recover: {e}"));
+                return;
+            }
+        };
+        if let Some(r) = &recovered {
+            self.replay_until = r.hard_state.commit;
+            self.logs.push(format!(
+                "recovered term {}, vote {:?}, snapshot at {}, {} log entries",
+                r.hard_state.term,
+                r.hard_state.vote,
+                r.snapshot.as_ref().map_or(0, |s| s.index),
+                r.entries.len()
+            ));
+        }
+        match Raft::restart(
+            node_id.clone(),
+            &node_ids,
+            raft_config,
+            seed,
+            now,
+            recovered,
+        ) {
             Ok(raft) => {
                 let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
                 self.cluster = Some(Cluster {
@@ -401,7 +467,17 @@ impl<M: Machine> Node<M> {
             return;
         };
         let mut ready = c.raft.ready();
-        // The log is in memory: what the round must persist is "durable" at once.
+        // Safety rule: nothing of this round leaves before its state is durable.
+        #[allow(unused_mut)]
+        let mut persist = true;
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::ForgetOnCrash {
+            persist = false;
+        }
+        if persist && let Err(e) = self.storage.persist(&ready.persist, c.raft.log()) {
+            self.stop(format!("storage: {e}"));
+            return;
+        }
         let receipt = ready.persist.persisted();
         if let Some(snapshot) = ready.snapshot.take() {
             self.restore_snapshot(snapshot);
@@ -413,6 +489,14 @@ impl<M: Machine> Node<M> {
         for (to, m) in ready.messages(&receipt) {
             self.send(id.clone(), to, None, Payload::from_raft(m));
         }
+    }
+
+    /// Stops the node for good: its storage failed, so it cannot keep Raft's
+    /// promises. Nothing more is sent; the runtime exits.
+    fn stop(&mut self, why: String) {
+        self.logs.push(format!("fatal: {why}"));
+        self.outbox.clear();
+        self.fatal = Some(why);
     }
 
     /// Sends a machine's reply (or its rejection) to a client.

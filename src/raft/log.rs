@@ -55,6 +55,21 @@ impl Log {
         Log::default()
     }
 
+    /// A log recovered from storage: `entries` follow a snapshot ending at
+    /// `offset` in `offset_term` (0 and 0 without one). Nothing is unstable.
+    pub fn restore(offset: u64, offset_term: u64, entries: Vec<Entry>) -> Log {
+        let mut log = Log {
+            offset,
+            offset_term,
+            ..Log::default()
+        };
+        for e in entries {
+            log.append(e);
+        }
+        log.unstable_from = None;
+        log
+    }
+
     /// Index of the last compacted entry (0 when nothing is compacted); the first
     /// entry still held is `offset + 1`.
     pub fn offset(&self) -> u64 {

@@ -31,7 +31,7 @@ pub use message::{
     RequestVote, RequestVoteRes,
 };
 pub use progress::{Progress, ProgressState};
-pub use ready::{HardState, Persist, Persisted, Ready};
+pub use ready::{HardState, Persist, Persisted, Ready, Recovered};
 pub use snapshot::Snapshot;
 
 use rand::SeedableRng;
@@ -86,6 +86,8 @@ pub struct Raft {
     snapshot: Option<Snapshot>,
     /// A snapshot installed from the leader that the host has not restored yet.
     to_install: Option<Snapshot>,
+    /// A snapshot taken here that the host has not persisted yet.
+    snapshot_to_persist: Option<Snapshot>,
     /// A snapshot being received from the leader.
     incoming: Option<snapshot::Incoming>,
     /// The hard state last handed to the host.
@@ -103,6 +105,21 @@ impl Raft {
         config: Config,
         seed: u64,
         now: u64,
+    ) -> Result<Raft, String> {
+        Raft::restart(id, members, config, seed, now, None)
+    }
+
+    /// Like [`Raft::new`], but resuming from what a previous run of this peer made
+    /// durable: term, vote, snapshot and log. The snapshot comes back out of the
+    /// first [`Raft::ready`] for the host to restore, followed by the committed
+    /// entries after it.
+    pub fn restart(
+        id: NodeId,
+        members: &[NodeId],
+        config: Config,
+        seed: u64,
+        now: u64,
+        recovered: Option<Recovered>,
     ) -> Result<Raft, String> {
         config.validate()?;
         if !members.contains(&id) {
@@ -132,15 +149,33 @@ impl Raft {
             reads: read::ReadState::default(),
             snapshot: None,
             to_install: None,
+            snapshot_to_persist: None,
             incoming: None,
             last_hard_state: HardState::default(),
             now,
         };
+        if let Some(r) = recovered {
+            raft.recover(r);
+        }
         raft.reset_election_deadline(now);
         if raft.peers.is_empty() {
             raft.campaign(now);
         }
         Ok(raft)
+    }
+
+    fn recover(&mut self, r: Recovered) {
+        let (offset, offset_term) = r.snapshot.as_ref().map_or((0, 0), |s| (s.index, s.term));
+        self.log = Log::restore(offset, offset_term, r.entries);
+        self.term = r.hard_state.term;
+        self.voted_for = r.hard_state.vote.clone();
+        self.commit_index = r.hard_state.commit.max(offset).min(self.log.last_index());
+        self.applied = offset;
+        self.last_hard_state = r.hard_state;
+        if let Some(snap) = r.snapshot {
+            self.snapshot = Some(snap.clone());
+            self.to_install = Some(snap);
+        }
     }
 
     /// This peer's id.

@@ -11,11 +11,21 @@ use super::{Entry, Message, NodeId, Raft, Snapshot, Unstable};
 
 /// What must survive a restart besides the log: the current term, the vote in it,
 /// and how far the log is known committed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HardState {
     pub term: u64,
     pub vote: Option<NodeId>,
     pub commit: u64,
+}
+
+/// What a previous run of a peer left durable, to resume from
+/// ([`Raft::restart`](super::Raft::restart)).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recovered {
+    pub hard_state: HardState,
+    pub snapshot: Option<Snapshot>,
+    /// The log entries after the snapshot (from index 1 without one), in order.
+    pub entries: Vec<Entry>,
 }
 
 /// The durable part of a round.
@@ -25,7 +35,8 @@ pub struct Persist {
     pub hard_state: Option<HardState>,
     /// Log entries to write: storage from `from` on is replaced.
     pub entries: Option<Unstable>,
-    /// A snapshot installed from the leader: write it (the log before it is gone).
+    /// A snapshot taken here or installed from the leader: write it; the log
+    /// before it is no longer needed.
     pub snapshot: Option<Snapshot>,
 }
 
@@ -90,11 +101,13 @@ impl Raft {
         let changed = (hard_state != self.last_hard_state).then(|| hard_state.clone());
         self.last_hard_state = hard_state;
         let snapshot = self.to_install.take();
+        let to_persist = snapshot.clone().or_else(|| self.snapshot_to_persist.take());
+        self.snapshot_to_persist = None;
         Ready {
             persist: Persist {
                 hard_state: changed,
                 entries: self.log.take_unstable(),
-                snapshot: snapshot.clone(),
+                snapshot: to_persist,
             },
             snapshot,
             committed: self.take_committed(),

@@ -49,7 +49,9 @@ impl Raft {
         let Some(term) = self.log.term(index) else {
             return Err(format!("index {index} is not in the log"));
         };
-        self.snapshot = Some(Snapshot { index, term, data });
+        let snap = Snapshot { index, term, data };
+        self.snapshot = Some(snap.clone());
+        self.snapshot_to_persist = Some(snap);
         let keep_from = index.saturating_sub(retain);
         if keep_from > self.log.offset() {
             self.log.compact(keep_from);

@@ -48,6 +48,11 @@ pub struct NodeArgs {
     /// Most requests a node tracks at once; beyond it new requests get error 11.
     #[arg(long, default_value_t = NodeConfig::default().max_pending)]
     pub max_pending: usize,
+    /// Keep term, vote, log and snapshots under DIR/<node id>/ (fsync before
+    /// replying) and recover them when restarted; without it state is in memory
+    /// only, and a killed node comes back empty.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     /// Seed for election jitter (default: from the clock and process id).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -73,6 +78,7 @@ impl NodeArgs {
             snapshot_bytes: self.snapshot_bytes,
             snapshot_retain: self.snapshot_retain,
             max_pending: self.max_pending,
+            data_dir: self.data_dir.clone(),
             ..NodeConfig::default()
         })
     }

@@ -74,6 +74,9 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
         for line in node.take_logs() {
             let _ = writeln!(stderr, "{line}");
         }
+        if let Some(why) = node.fatal() {
+            return Err(io::Error::other(why.to_owned()));
+        }
         if closed {
             return Ok(());
         }
