@@ -52,6 +52,10 @@ pub struct SimFlags {
     /// Nodes serve reads as followers via a read index (node flag --follower-reads).
     #[arg(long)]
     pub follower_reads: bool,
+    /// Kill nodes (one, a majority or all) and restart them from what they
+    /// persisted, alternating every this many seconds (0: no kills).
+    #[arg(long, default_value_t = 0.0)]
+    pub kill_interval: f64,
     /// Snapshot and compact the log every this many applied entries (0: never).
     #[arg(long, default_value_t = NodeConfig::default().snapshot_entries)]
     pub snapshot_entries: u64,
@@ -91,6 +95,7 @@ impl SimFlags {
             loss: self.loss,
             duplicate: self.duplicate,
             nemesis_interval,
+            kill_interval: (self.kill_interval > 0.0).then_some(self.kill_interval),
             node: NodeConfig {
                 follower_reads: self.follower_reads,
                 snapshot_entries: self.snapshot_entries,

@@ -8,7 +8,7 @@ use crate::protocol::{Body, Message, Payload};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// A message in flight.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,14 +49,22 @@ pub struct Cluster<M: Machine = Builtin> {
     transcript: Option<Vec<String>>,
     hash: u64,
     node_logs: Vec<(u64, String, String)>,
+    /// Crashed nodes: messages to them are dropped and they get no ticks.
+    down: BTreeSet<String>,
+    config: NodeConfig,
+    make: Box<dyn Fn(&str) -> M>,
+    seed: u64,
+    /// Restarts so far (each restarted process gets the next incarnation).
+    restarts: u64,
 }
 
 impl Cluster<Builtin> {
     /// A cluster of `ids` running the built-in machine `config.machine`, each sent
     /// `init` at time 0 by client `c0`.
     pub fn new(ids: &[String], config: NodeConfig, net: NetConfig, seed: u64) -> Cluster {
-        let make = |_: &str| crate::node::builtin_machine(&config);
-        Cluster::with_machine(ids, config.clone(), net, seed, make)
+        let machine_config = config.clone();
+        let make = move |_: &str| crate::node::builtin_machine(&machine_config);
+        Cluster::with_machine(ids, config, net, seed, make)
     }
 
     /// Node ids like Maelstrom's `--node-count N`: `n0`..`n(N-1)`.
@@ -73,7 +81,7 @@ impl<M: Machine> Cluster<M> {
         config: NodeConfig,
         net: NetConfig,
         seed: u64,
-        make: impl Fn(&str) -> M,
+        make: impl Fn(&str) -> M + 'static,
     ) -> Cluster<M> {
         let mut nodes = BTreeMap::new();
         for (i, id) in ids.iter().enumerate() {
@@ -96,28 +104,71 @@ impl<M: Machine> Cluster<M> {
             transcript: None,
             hash: 0xcbf2_9ce4_8422_2325,
             node_logs: Vec::new(),
+            down: BTreeSet::new(),
+            config,
+            make: Box::new(make),
+            seed,
+            restarts: 0,
         };
         for id in ids {
-            let init = Payload::Init {
-                node_id: id.clone(),
-                node_ids: ids.to_vec(),
-            };
-            let msg_id = cluster.next_client_msg_id;
-            cluster.next_client_msg_id += 1;
-            cluster.enqueue(
-                0,
-                Message {
-                    src: "c0".into(),
-                    dest: id.clone(),
-                    body: Body {
-                        in_reply_to: None,
-                        msg_id: Some(msg_id),
-                        payload: init,
-                    },
-                },
-            );
+            cluster.send_init(id, 0);
         }
         cluster
+    }
+
+    fn send_init(&mut self, id: &str, at: u64) {
+        let init = Payload::Init {
+            node_id: id.to_owned(),
+            node_ids: self.nodes.keys().cloned().collect(),
+        };
+        let msg_id = self.next_client_msg_id;
+        self.next_client_msg_id += 1;
+        self.enqueue(
+            at,
+            Message {
+                src: "c0".into(),
+                dest: id.to_owned(),
+                body: Body {
+                    in_reply_to: None,
+                    msg_id: Some(msg_id),
+                    payload: init,
+                },
+            },
+        );
+    }
+
+    /// Kills node `id` like SIGKILL: everything it held in memory is gone, only
+    /// what it persisted survives. Messages to it are dropped until [`restart`](Cluster::restart).
+    pub fn crash(&mut self, id: &str) {
+        if self.down.contains(id) {
+            return;
+        }
+        let Some(node) = self.nodes.get_mut(id) else {
+            return;
+        };
+        let storage = node.take_storage();
+        self.restarts += 1;
+        let seed = mix(self.seed, 1_000 + self.restarts);
+        let fresh = Node::with_machine(self.config.clone(), (self.make)(id), seed)
+            .with_storage(storage)
+            .with_incarnation(self.restarts);
+        self.nodes.insert(id.to_owned(), fresh);
+        self.deadlines.remove(id);
+        self.down.insert(id.to_owned());
+        self.note(format!("nemesis kill {id}"));
+    }
+
+    /// Starts a crashed node again: it receives `init` and recovers from storage.
+    pub fn restart(&mut self, id: &str) {
+        if self.down.remove(id) {
+            self.note(format!("nemesis restart {id}"));
+            self.send_init(id, self.now);
+        }
+    }
+
+    /// The crashed nodes.
+    pub fn down(&self) -> &BTreeSet<String> {
+        &self.down
     }
 
     /// Starts recording a one-line-per-event transcript.
@@ -270,6 +321,10 @@ impl<M: Machine> Cluster<M> {
             self.stats.dropped += 1;
             return;
         }
+        if self.down.contains(&msg.dest) {
+            self.stats.dropped += 1;
+            return;
+        }
         self.note_delivery(&msg);
         let dest = msg.dest.clone();
         match self.nodes.get_mut(&dest) {
@@ -284,6 +339,9 @@ impl<M: Machine> Cluster<M> {
     }
 
     fn after_node(&mut self, id: &str) {
+        if self.down.contains(id) {
+            return;
+        }
         let Some(node) = self.nodes.get_mut(id) else {
             return;
         };

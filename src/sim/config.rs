@@ -27,6 +27,8 @@ pub struct SimConfig {
     pub duplicate: f64,
     /// Seconds between partition start and heal; `None` for no nemesis.
     pub nemesis_interval: Option<f64>,
+    /// Seconds between killing nodes and restarting them; `None` for no kills.
+    pub kill_interval: Option<f64>,
     pub node: NodeConfig,
 }
 
@@ -44,6 +46,7 @@ impl SimConfig {
             loss: 0.0,
             duplicate: 0.0,
             nemesis_interval: Some(5.0),
+            kill_interval: None,
             node: NodeConfig::default(),
         }
     }
@@ -73,6 +76,9 @@ impl SimConfig {
         );
         if let Some(i) = self.nemesis_interval {
             cmd.push_str(&format!(" --nemesis partition --nemesis-interval {i}"));
+        }
+        if let Some(k) = self.kill_interval {
+            cmd.push_str(&format!(" --kill-interval {k}"));
         }
         if self.loss > 0.0 {
             cmd.push_str(&format!(" --loss {}", self.loss));

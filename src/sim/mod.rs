@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod config;
 pub mod convergence;
 pub mod invariants;
+pub mod kill;
 pub mod matrix;
 pub mod nemesis;
 pub mod network;

@@ -8,6 +8,7 @@ use super::cluster::{Cluster, NetStats};
 use super::config::SECOND;
 use super::convergence;
 use super::invariants::Invariants;
+use super::kill::{self, Killer};
 use super::nemesis::{Nemesis, NemesisAction};
 use super::network::{NetConfig, Partition};
 use crate::check::history::History;
@@ -89,6 +90,9 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let mut nemesis = config
         .nemesis_interval
         .map(|i| Nemesis::new(0, (i * SECOND as f64) as u64));
+    let mut killer = config
+        .kill_interval
+        .map(|i| Killer::new((i * SECOND as f64) as u64));
     let mut invariants = Invariants::new();
     let mut partitions: Vec<PartitionSpan> = Vec::new();
     let end = (config.time_limit * SECOND as f64) as u64;
@@ -101,11 +105,21 @@ pub fn run(config: &SimConfig) -> SimOutcome {
             cluster.next_event_time(),
             clients.next_wakeup(),
             nemesis.as_ref().map(Nemesis::next_at),
+            killer.as_ref().map(Killer::next_at),
         ]
         .into_iter()
         .flatten()
         {
             t = t.min(candidate.max(now));
+        }
+        if let Some(k) = killer.as_mut().filter(|k| k.next_at() <= t) {
+            cluster.run_until(t);
+            let label = k.step(&mut cluster, &mut rng);
+            partitions.push(PartitionSpan {
+                start: t,
+                end: t,
+                label,
+            });
         }
         if let Some(n) = nemesis.as_mut().filter(|n| n.next_at() <= t) {
             match n.step(&ids, &mut rng) {
@@ -131,9 +145,19 @@ pub fn run(config: &SimConfig) -> SimOutcome {
         }
     }
 
-    // Phase 2: heal, stop issuing, and wait for in-flight requests.
+    // Phase 2: heal, restart killed nodes, stop issuing, and wait for in-flight
+    // requests.
     clients.stop();
     heal(&mut cluster, &mut partitions, now);
+    if !cluster.down().is_empty() {
+        cluster.run_until(now);
+        let label = kill::restart_all(&mut cluster);
+        partitions.push(PartitionSpan {
+            start: now,
+            end: now,
+            label,
+        });
+    }
     let drain_until = now + config.client_timeout() + SECOND;
     while clients.outstanding() > 0 && now < drain_until {
         let mut t = drain_until;

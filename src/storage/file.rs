@@ -155,14 +155,12 @@ impl Storage for FileStorage {
                 }
                 if let Some(from) = record.from {
                     // Entries at or before the snapshot are in it.
-                    let mut index = from;
                     let keep = from.saturating_sub(first) as usize;
                     entries.truncate(keep);
-                    for e in record.entries {
+                    for (index, e) in (from..).zip(record.entries) {
                         if index >= first {
                             entries.push(e);
                         }
-                        index += 1;
                     }
                 }
             }
