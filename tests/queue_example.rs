@@ -157,13 +157,13 @@ enum Op {
 
 /// Runs 20 s of enqueues and dequeues from 6 clients against 3 nodes, with a
 /// partition started or healed every 2 s, then heals and drains the queue.
-fn run<M: Machine>(seed: u64, make: impl Fn() -> M) -> Outcome {
+fn run<M: Machine + 'static>(seed: u64, make: impl Fn() -> M + 'static) -> Outcome {
     let ids = Cluster::node_ids(3);
     let net = NetConfig {
         latency: Latency::Exponential(5 * MS),
         ..NetConfig::default()
     };
-    let mut c = Cluster::with_machine(&ids, NodeConfig::default(), net, seed, |_| make());
+    let mut c = Cluster::with_machine(&ids, NodeConfig::default(), net, seed, move |_| make());
     let mut rng = StdRng::seed_from_u64(seed);
     let mut out = Outcome::default();
     let mut busy: BTreeMap<usize, (u64, Op, u64)> = BTreeMap::new(); // client -> (msg_id, op, deadline)
@@ -308,7 +308,10 @@ fn the_queue_never_loses_or_duplicates_a_value_under_partitions() {
 }
 
 /// The first of seeds 1..=5 whose run shows a problem, printing it.
-fn first_caught<M: Machine>(label: &str, make: impl Fn() -> M + Copy) -> Option<u64> {
+fn first_caught<M: Machine + 'static>(
+    label: &str,
+    make: impl Fn() -> M + Copy + 'static,
+) -> Option<u64> {
     (1..=5).find(|&seed| {
         let problems = run(seed, make).problems();
         if !problems.is_empty() {
