@@ -5,8 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-const INIT: &str =
-    r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}"#;
+const INIT: &str = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}"#;
 
 fn start(data_dir: Option<&Path>) -> (Child, BufReader<ChildStdout>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_raft-kv"));
@@ -54,7 +53,10 @@ fn an_acknowledged_write_survives_sigkill_with_a_data_dir() {
     let dir = std::env::temp_dir().join(format!("raft-kv-durability-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let reply = write_then_kill_then_read(Some(&dir));
-    assert!(reply.contains(r#""type":"read_ok""#) && reply.contains(r#""value":42"#), "{reply}");
+    assert!(
+        reply.contains(r#""type":"read_ok""#) && reply.contains(r#""value":42"#),
+        "{reply}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

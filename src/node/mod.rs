@@ -15,9 +15,11 @@
 //! copy. A request whose leader changed is handed to the new one; the replicated
 //! session table applies duplicates once (see `session.rs`).
 
+mod admit;
 mod apply;
 mod command;
 mod config;
+mod init;
 mod local;
 #[cfg(feature = "mutations")]
 mod mutation;
@@ -35,12 +37,10 @@ pub use pending::Pending;
 pub use session::{Session, Sessions};
 pub use state::{Applied, Replicated};
 
-use crate::machines::{Admission, Builtin, Context, Machine, Reply};
-use crate::protocol::{
-    Body, ClientBody, DecodeError, ErrorCode, Forward, ForwardOp, Message, Payload,
-};
+use crate::machines::{Builtin, Machine, Reply};
+use crate::protocol::{Body, DecodeError, ErrorCode, Forward, Message, Payload};
 use crate::raft::{Raft, Role};
-use crate::storage::{FileStorage, MemoryStorage, Storage};
+use crate::storage::{MemoryStorage, Storage};
 use std::collections::BTreeMap;
 
 /// One raft-kv node, driving machine `M`.
@@ -289,148 +289,6 @@ impl<M: Machine> Node<M> {
         self.expire_local_reads(now, retry);
         self.retry_pending(now);
         self.after(now);
-    }
-
-    fn init(
-        &mut self,
-        now: u64,
-        src: String,
-        msg_id: Option<u64>,
-        node_id: String,
-        node_ids: Vec<String>,
-    ) {
-        if let Some(c) = &self.cluster {
-            let text = format!("already initialized as {}", c.id);
-            self.reply_error(&src, msg_id, ErrorCode::MalformedRequest, &text);
-            return;
-        }
-        let seed = mix(self.seed, fnv1a(node_id.as_bytes()));
-        #[allow(unused_mut)]
-        let mut raft_config = self.config.raft.clone();
-        #[cfg(feature = "mutations")]
-        if self.config.mutation == Mutation::StaleLeaderReads {
-            raft_config.pre_vote = false;
-            raft_config.check_quorum = false;
-        }
-        #[cfg(feature = "mutations")]
-        if self.config.mutation == Mutation::ReadIndexSkipsConfirmation {
-            raft_config.skip_read_confirmation = true;
-        }
-        #[cfg(feature = "mutations")]
-        if self.config.mutation == Mutation::DiscardLogOnSnapshot {
-            raft_config.discard_log_on_snapshot = true;
-        }
-        if let Some(dir) = &self.config.data_dir {
-            match FileStorage::open(dir.join(&node_id)) {
-                Ok(storage) => self.storage = Box::new(storage),
-                Err(e) => {
-                    self.stop(format!("storage: {e}"));
-                    return;
-                }
-            }
-        }
-        let recovered = match self.storage.load() {
-            Ok(r) => r,
-            Err(e) => {
-                self.stop(format!("cannot recover: {e}"));
-                return;
-            }
-        };
-        if let Some(r) = &recovered {
-            self.replay_until = r.hard_state.commit;
-            self.logs.push(format!(
-                "recovered term {}, vote {:?}, snapshot at {}, {} log entries",
-                r.hard_state.term,
-                r.hard_state.vote,
-                r.snapshot.as_ref().map_or(0, |s| s.index),
-                r.entries.len()
-            ));
-        }
-        match Raft::restart(
-            node_id.clone(),
-            &node_ids,
-            raft_config,
-            seed,
-            now,
-            recovered,
-        ) {
-            Ok(raft) => {
-                let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
-                self.cluster = Some(Cluster {
-                    id: node_id.clone(),
-                    raft,
-                    pending: BTreeMap::new(),
-                    next_seq: 0,
-                    last_role,
-                    read_waiters: BTreeMap::new(),
-                    local_reads: BTreeMap::new(),
-                    next_read_ctx: 0,
-                    forward_queue: BTreeMap::new(),
-                    last_forward_at: None,
-                });
-                self.logs.push(format!(
-                    "initialized {node_id} of {node_ids:?}, machine {}",
-                    self.state.machine.name()
-                ));
-                self.send(node_id, src, msg_id, Payload::InitOk);
-                self.after(now);
-            }
-            Err(e) => self.reply_error(
-                &src,
-                msg_id,
-                ErrorCode::MalformedRequest,
-                &format!("bad init: {e}"),
-            ),
-        }
-    }
-
-    /// A client request in the machine's vocabulary.
-    fn on_client_request(
-        &mut self,
-        now: u64,
-        client: String,
-        msg_id: Option<u64>,
-        body: ClientBody,
-    ) {
-        let Some(c) = self.cluster.as_ref() else {
-            return;
-        };
-        let Some(msg_id) = msg_id else {
-            self.logs.push(format!(
-                "skipped {} request without msg_id from {client}",
-                body.ty
-            ));
-            return;
-        };
-        if c.pending.len() + c.read_waiters.len() + c.local_reads.len() >= self.config.max_pending {
-            // Definite: the request was not admitted, so nothing happened.
-            self.reply_error(
-                &client,
-                Some(msg_id),
-                ErrorCode::TemporarilyUnavailable,
-                "too many requests in flight at this node",
-            );
-            return;
-        }
-        let ctx = Context { node: &c.id, now };
-        match self.state.machine.admit_body(&body, &ctx) {
-            Admission::Local { reply, replicate } => {
-                self.answer(&client, msg_id, reply);
-                if let Some(command) = replicate {
-                    self.disseminate(now, command);
-                }
-            }
-            Admission::Read => {
-                #[cfg(feature = "mutations")]
-                if self.mutant_local_read(&client, msg_id, &body) {
-                    return;
-                }
-                self.track(now, client, msg_id, ForwardOp::Read(body), false);
-            }
-            Admission::Propose(command) => {
-                self.track(now, client, msg_id, ForwardOp::Command(command), false);
-            }
-        }
     }
 
     /// After every input: hand waiting requests to a new leader, apply what

@@ -1,0 +1,105 @@
+//! `init`: joining the cluster, recovering what a previous run persisted.
+
+#[cfg(feature = "mutations")]
+use super::Mutation;
+use super::{Cluster, Node, fnv1a, mix};
+use crate::machines::Machine;
+use crate::protocol::{ErrorCode, Payload};
+use crate::raft::Raft;
+use crate::storage::FileStorage;
+use std::collections::BTreeMap;
+
+impl<M: Machine> Node<M> {
+    pub(super) fn init(
+        &mut self,
+        now: u64,
+        src: String,
+        msg_id: Option<u64>,
+        node_id: String,
+        node_ids: Vec<String>,
+    ) {
+        if let Some(c) = &self.cluster {
+            let text = format!("already initialized as {}", c.id);
+            self.reply_error(&src, msg_id, ErrorCode::MalformedRequest, &text);
+            return;
+        }
+        let seed = mix(self.seed, fnv1a(node_id.as_bytes()));
+        #[allow(unused_mut)]
+        let mut raft_config = self.config.raft.clone();
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::StaleLeaderReads {
+            raft_config.pre_vote = false;
+            raft_config.check_quorum = false;
+        }
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::ReadIndexSkipsConfirmation {
+            raft_config.skip_read_confirmation = true;
+        }
+        #[cfg(feature = "mutations")]
+        if self.config.mutation == Mutation::DiscardLogOnSnapshot {
+            raft_config.discard_log_on_snapshot = true;
+        }
+        if let Some(dir) = &self.config.data_dir {
+            match FileStorage::open(dir.join(&node_id)) {
+                Ok(storage) => self.storage = Box::new(storage),
+                Err(e) => {
+                    self.stop(format!("storage: {e}"));
+                    return;
+                }
+            }
+        }
+        let recovered = match self.storage.load() {
+            Ok(r) => r,
+            Err(e) => {
+                self.stop(format!("cannot recover: {e}"));
+                return;
+            }
+        };
+        if let Some(r) = &recovered {
+            self.replay_until = r.hard_state.commit;
+            self.logs.push(format!(
+                "recovered term {}, vote {:?}, snapshot at {}, {} log entries",
+                r.hard_state.term,
+                r.hard_state.vote,
+                r.snapshot.as_ref().map_or(0, |s| s.index),
+                r.entries.len()
+            ));
+        }
+        match Raft::restart(
+            node_id.clone(),
+            &node_ids,
+            raft_config,
+            seed,
+            now,
+            recovered,
+        ) {
+            Ok(raft) => {
+                let last_role = (raft.role(), raft.term(), raft.leader().map(str::to_owned));
+                self.cluster = Some(Cluster {
+                    id: node_id.clone(),
+                    raft,
+                    pending: BTreeMap::new(),
+                    next_seq: 0,
+                    last_role,
+                    read_waiters: BTreeMap::new(),
+                    local_reads: BTreeMap::new(),
+                    next_read_ctx: 0,
+                    forward_queue: BTreeMap::new(),
+                    last_forward_at: None,
+                });
+                self.logs.push(format!(
+                    "initialized {node_id} of {node_ids:?}, machine {}",
+                    self.state.machine.name()
+                ));
+                self.send(node_id, src, msg_id, Payload::InitOk);
+                self.after(now);
+            }
+            Err(e) => self.reply_error(
+                &src,
+                msg_id,
+                ErrorCode::MalformedRequest,
+                &format!("bad init: {e}"),
+            ),
+        }
+    }
+}
