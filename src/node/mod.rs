@@ -67,6 +67,9 @@ pub struct Node<M: Machine = Builtin> {
     replay_until: u64,
     /// Storage failed: the node can no longer promise anything and stops.
     fatal: Option<String>,
+    /// Inside [`Node::handle_lines`]: the round's work (persist, apply, send) waits
+    /// for the end of the batch.
+    deferred: bool,
 }
 
 /// Routing state that exists once `init` arrived.
@@ -123,6 +126,7 @@ impl<M: Machine> Node<M> {
             storage: Box::new(MemoryStorage::default()),
             replay_until: 0,
             fatal: None,
+            deferred: false,
         }
     }
 
@@ -229,6 +233,19 @@ impl<M: Machine> Node<M> {
         }
     }
 
+    /// Handles a batch of raw lines as one round: the core's output is collected,
+    /// persisted (one write and one fsync under `--data-dir`), applied and sent
+    /// once, after the last line. The binary's loop hands over everything that
+    /// arrived meanwhile; the simulator delivers message by message.
+    pub fn handle_lines<'a>(&mut self, now: u64, lines: impl IntoIterator<Item = &'a str>) {
+        self.deferred = true;
+        for line in lines {
+            self.handle_line(now, line);
+        }
+        self.deferred = false;
+        self.after(now);
+    }
+
     /// Handles one message.
     pub fn handle(&mut self, now: u64, msg: Message) {
         if self.fatal.is_some() {
@@ -294,6 +311,9 @@ impl<M: Machine> Node<M> {
     /// After every input: hand waiting requests to a new leader, apply what
     /// committed, and collect the core's messages.
     fn after(&mut self, now: u64) {
+        if self.deferred {
+            return;
+        }
         let Some(c) = self.cluster.as_mut() else {
             return;
         };

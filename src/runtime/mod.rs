@@ -48,10 +48,12 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
         let mut closed = false;
         match rx.recv_timeout(wait) {
             Ok(line) => {
-                node.handle_line(now(), &line);
-                for _ in 1..MAX_BATCH {
+                // Everything that arrived meanwhile is one round: one persist, one
+                // apply pass, one write of the output.
+                let mut batch = vec![line];
+                while batch.len() < MAX_BATCH {
                     match rx.try_recv() {
-                        Ok(line) => node.handle_line(now(), &line),
+                        Ok(line) => batch.push(line),
                         Err(mpsc::TryRecvError::Empty) => break,
                         Err(mpsc::TryRecvError::Disconnected) => {
                             closed = true;
@@ -59,6 +61,7 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
                         }
                     }
                 }
+                node.handle_lines(now(), batch.iter().map(String::as_str));
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => closed = true,
@@ -66,7 +69,8 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
         if node.next_deadline().is_some_and(|d| now() >= d) {
             node.tick(now());
         }
-        let mut out = stdout.lock();
+        // One write for the whole turn (stdout alone flushes at every newline).
+        let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
         for msg in node.take_outbox() {
             writeln!(out, "{}", msg.to_line())?;
         }
