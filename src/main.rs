@@ -43,7 +43,8 @@ enum Command {
 /// Settings of the node process: the machine, and the flags every node takes.
 #[derive(clap::Args, Debug, Clone)]
 struct NodeArgs {
-    /// State machine driven by the log: kv (lin-kv), txn (txn-list-append), lww (lww-kv).
+    /// State machine driven by the log: kv (lin-kv), txn (txn-list-append), lww (lww-kv),
+    /// or the workload's name: echo, unique-ids, broadcast, g-set, g-counter, pn-counter.
     #[arg(long, default_value = "kv")]
     machine: MachineKind,
     #[command(flatten)]

@@ -20,6 +20,10 @@ pub struct Context<'a> {
     /// The node's clock in microseconds (for machines that stamp local writes).
     /// Deterministic in the simulator; never read a clock yourself.
     pub now: u64,
+    /// Distinct for every start of this node's process and growing across
+    /// restarts (see `Node::with_incarnation`): with `node`, it names this run of
+    /// the node uniquely, for machines that hand out ids (unique-ids).
+    pub incarnation: u64,
 }
 
 /// A definite error reply: the request did not and never will take effect.

@@ -10,17 +10,28 @@
 //! one name to [`MachineKind`].
 
 pub mod api;
+pub mod broadcast;
+pub mod counter;
+pub mod echo;
 mod erased;
+pub mod g_set;
+pub mod grow_set;
 pub mod kv;
 pub mod lww;
 pub mod testing;
 pub mod txn_list_append;
+pub mod unique_ids;
 
 pub use api::{Admit, Context, Rejection, StateMachine};
+pub use broadcast::BroadcastMachine;
+pub use counter::{GCounterMachine, PnCounterMachine};
+pub use echo::EchoMachine;
 pub use erased::{Admission, Machine, Reply};
+pub use g_set::GSetMachine;
 pub use kv::KvMachine;
 pub use lww::LwwMachine;
 pub use txn_list_append::TxnMachine;
+pub use unique_ids::UniqueIdsMachine;
 
 // The enum_dispatch expansion names the trait's argument types unqualified.
 use crate::protocol::ClientBody;
@@ -35,6 +46,12 @@ pub enum Builtin {
     Kv(KvMachine),
     Txn(TxnMachine),
     Lww(LwwMachine),
+    Echo(EchoMachine),
+    UniqueIds(UniqueIdsMachine),
+    Broadcast(BroadcastMachine),
+    GSet(GSetMachine),
+    GCounter(GCounterMachine),
+    PnCounter(PnCounterMachine),
     /// A deliberately broken txn machine (tests only).
     #[cfg(feature = "mutations")]
     NonAtomicTxn(txn_list_append::NonAtomicTxn),
@@ -50,11 +67,33 @@ pub enum MachineKind {
     Txn,
     /// last-write-wins, available under partition.
     Lww,
+    /// Maelstrom's echo: `echo` → `echo_ok`, answered locally.
+    Echo,
+    /// Maelstrom's unique-ids: `generate` → `generate_ok`, answered locally.
+    UniqueIds,
+    /// Maelstrom's broadcast: answered locally, replicated through the log.
+    Broadcast,
+    /// Maelstrom's g-set: answered locally, replicated through the log.
+    GSet,
+    /// Maelstrom's g-counter: through the log, linearizable.
+    GCounter,
+    /// Maelstrom's pn-counter: through the log, linearizable.
+    PnCounter,
 }
 
 impl MachineKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: &'static [MachineKind] = &[MachineKind::Kv, MachineKind::Txn, MachineKind::Lww];
+    pub const ALL: &'static [MachineKind] = &[
+        MachineKind::Kv,
+        MachineKind::Txn,
+        MachineKind::Lww,
+        MachineKind::Echo,
+        MachineKind::UniqueIds,
+        MachineKind::Broadcast,
+        MachineKind::GSet,
+        MachineKind::GCounter,
+        MachineKind::PnCounter,
+    ];
 
     /// A fresh machine of this kind.
     pub fn build(self) -> Builtin {
@@ -62,6 +101,12 @@ impl MachineKind {
             MachineKind::Kv => Builtin::Kv(KvMachine::default()),
             MachineKind::Txn => Builtin::Txn(TxnMachine::default()),
             MachineKind::Lww => Builtin::Lww(LwwMachine::default()),
+            MachineKind::Echo => Builtin::Echo(EchoMachine),
+            MachineKind::UniqueIds => Builtin::UniqueIds(UniqueIdsMachine::default()),
+            MachineKind::Broadcast => Builtin::Broadcast(BroadcastMachine::default()),
+            MachineKind::GSet => Builtin::GSet(GSetMachine::default()),
+            MachineKind::GCounter => Builtin::GCounter(GCounterMachine::default()),
+            MachineKind::PnCounter => Builtin::PnCounter(PnCounterMachine::default()),
         }
     }
 
@@ -71,6 +116,12 @@ impl MachineKind {
             MachineKind::Kv => "kv",
             MachineKind::Txn => "txn",
             MachineKind::Lww => "lww",
+            MachineKind::Echo => "echo",
+            MachineKind::UniqueIds => "unique-ids",
+            MachineKind::Broadcast => "broadcast",
+            MachineKind::GSet => "g-set",
+            MachineKind::GCounter => "g-counter",
+            MachineKind::PnCounter => "pn-counter",
         }
     }
 }

@@ -14,6 +14,7 @@ pub fn drive<M: Machine>(machine: &mut M, requests: &[ClientBody]) -> Vec<Reply>
         let ctx = Context {
             node: "n1",
             now: i as u64,
+            incarnation: 0,
         };
         let reply = match machine.admit_body(body, &ctx) {
             Admission::Propose(command) => {

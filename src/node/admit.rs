@@ -35,7 +35,11 @@ impl<M: Machine> Node<M> {
             );
             return;
         }
-        let ctx = Context { node: &c.id, now };
+        let ctx = Context {
+            node: &c.id,
+            now,
+            incarnation: self.incarnation,
+        };
         match self.state.machine.admit_body(&body, &ctx) {
             Admission::Local { reply, replicate } => {
                 self.answer(&client, msg_id, reply);

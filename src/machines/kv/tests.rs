@@ -82,7 +82,11 @@ fn keys_of_different_json_types_are_distinct() {
 #[test]
 fn reads_are_reads_writes_are_proposed_and_other_types_are_refused() {
     let mut m = KvMachine::default();
-    let ctx = Context { node: "n1", now: 0 };
+    let ctx = Context {
+        node: "n1",
+        now: 0,
+        incarnation: 0,
+    };
     assert_eq!(
         m.admit_body(&req("read", json!({"key": 1})), &ctx),
         crate::machines::Admission::Read

@@ -38,7 +38,14 @@ fn answer(
     node: &str,
     now: u64,
 ) -> (Reply, Option<LwwWrite>) {
-    match m.admit_body(&request, &Context { node, now }) {
+    match m.admit_body(
+        &request,
+        &Context {
+            node,
+            now,
+            incarnation: 0,
+        },
+    ) {
         Admission::Local { reply, replicate } => {
             (reply, replicate.map(|d| d.decode::<LwwWrite>().unwrap()))
         }
