@@ -33,6 +33,30 @@ pub enum F {
     Cas,
     /// A list-append transaction: value is `[[f, k, v], ...]`; on ok, reads are filled in.
     Txn,
+    /// echo: value is the payload sent; on ok, the payload that came back.
+    Echo,
+    /// unique-ids: value is `null`; on ok, the id handed out.
+    Generate,
+    /// g-set add (value: the element) or counter add (value: the delta).
+    Add,
+    /// broadcast: value is the message.
+    Broadcast,
+}
+
+impl F {
+    /// The name histories use (`read`, `cas`, `broadcast`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            F::Read => "read",
+            F::Write => "write",
+            F::Cas => "cas",
+            F::Txn => "txn",
+            F::Echo => "echo",
+            F::Generate => "generate",
+            F::Add => "add",
+            F::Broadcast => "broadcast",
+        }
+    }
 }
 
 /// One history record.

@@ -317,10 +317,11 @@ fn build_ops<'a>(pairs: &[Pair<'a>]) -> Result<Vec<KeyOp<'a>>, String> {
                     ));
                 }
             },
-            F::Txn => {
+            other => {
                 return Err(format!(
-                    "op {} is a transaction, not a register op",
-                    inv.index
+                    "op {} is a {} op, not a register op",
+                    inv.index,
+                    other.name()
                 ));
             }
         };
@@ -354,12 +355,7 @@ pub fn describe(invoke: &Op, completion: Option<&Op>) -> String {
         Some(Kind::Fail) => "fail",
         Some(Kind::Info) | Some(Kind::Invoke) | None => "info",
     };
-    let f = match invoke.f {
-        F::Read => "read",
-        F::Write => "write",
-        F::Cas => "cas",
-        F::Txn => "txn",
-    };
+    let f = invoke.f.name();
     let value = match (invoke.f, completion) {
         (F::Read, Some(c)) if c.kind == Kind::Ok => &c.value,
         _ => &invoke.value,

@@ -12,38 +12,12 @@
 //! - **Availability** is reported by [`super::availability`]; with `--availability
 //!   total` every request must have been answered.
 
+pub use super::final_read::{FinalRead, FinalValue};
+
 use super::Verdict;
 use super::history::{F, History, Kind};
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The result of one final read of `key` on `node`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FinalRead {
-    pub node: String,
-    pub key: Value,
-    pub value: FinalValue,
-}
-
-/// What a final read returned.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FinalValue {
-    /// `read_ok` with this value (JSON text, so results compare exactly).
-    Value(String),
-    /// Error 20: the key does not exist on that node.
-    Missing,
-    /// Any other reply, or none in time.
-    NoAnswer(String),
-}
-
-impl FinalValue {
-    /// The final value for a `read_ok` of `value`.
-    pub fn of(value: &Value) -> FinalValue {
-        FinalValue::Value(value.to_string())
-    }
-}
 
 /// Per key (canonical JSON text): the values that may have been written, and
 /// whether any write was acknowledged.

@@ -4,6 +4,9 @@
 //! [`Consistency`] (`WorkloadKind::consistency`).
 
 pub mod availability;
+pub mod counter;
+pub mod echo;
+pub mod final_read;
 mod fx;
 pub mod history;
 mod key_op;
@@ -11,9 +14,13 @@ pub mod linearizability;
 pub mod list_append;
 pub mod lww;
 pub mod register;
+pub mod set_full;
 pub mod synthetic;
+pub mod unique_ids;
 pub mod wgl;
 mod witness;
+
+pub use final_read::final_state_check;
 
 use history::History;
 use serde::Serialize;
@@ -29,6 +36,18 @@ pub struct Verdict {
     pub anomalies: Vec<String>,
 }
 
+impl Verdict {
+    /// The verdict of `checker` on a history that does not pair up.
+    pub fn ill_formed(checker: &str, error: String) -> Verdict {
+        Verdict {
+            checker: checker.into(),
+            valid: false,
+            summary: "ill-formed history".into(),
+            anomalies: vec![error],
+        }
+    }
+}
+
 /// What a history must satisfy beyond being well formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Consistency {
@@ -39,6 +58,34 @@ pub enum Consistency {
     /// Replicas converge on the last write; judged from the cluster's final reads as
     /// well as the history, by [`lww::check`] (lww-kv).
     Convergent,
+    /// Every ok echo returns its request's payload ([`echo::check`]).
+    Echo,
+    /// No id is handed out twice ([`unique_ids::check`]).
+    UniqueIds,
+    /// A grow-only set: set-full over the history and the final reads
+    /// ([`set_full::check`]; broadcast, g-set). `linearizable`: stale reads are
+    /// anomalies too.
+    SetFull { linearizable: bool },
+    /// A counter: Maelstrom's rule on the final reads, every read's window
+    /// reported ([`counter::check`]; g-counter, pn-counter). `strict`: a read
+    /// outside its window is an anomaly (linearizable counters).
+    Counter { strict: bool },
+}
+
+impl Consistency {
+    /// This model, made stricter when `models` (`--consistency-models`) asks for
+    /// `linearizable` or `strict-serializable`: set-full then treats stale reads
+    /// as anomalies, and counters check every read's window.
+    pub fn with_models(self, models: &[String]) -> Consistency {
+        let strong = models
+            .iter()
+            .any(|m| m == "linearizable" || m == "strict-serializable");
+        match self {
+            Consistency::SetFull { .. } if strong => Consistency::SetFull { linearizable: true },
+            Consistency::Counter { .. } if strong => Consistency::Counter { strict: true },
+            other => other,
+        }
+    }
 }
 
 /// Runs the history checkers for `consistency` on `history`: well-formedness, then
@@ -49,9 +96,9 @@ pub fn check_history(consistency: Consistency, history: &History) -> Vec<Verdict
     verdicts
 }
 
-/// The checker of `consistency` that needs only the history: linearizability, or
-/// strict serializability (Elle-style); `None` for [`Consistency::Convergent`],
-/// whose checks need the cluster's final state: see [`lww::check`].
+/// The checker of `consistency` that needs only the history: linearizability,
+/// strict serializability (Elle-style), echo or unique-ids; `None` for the models
+/// whose checks need the cluster's final state: see [`final_state_check`].
 pub fn consistency_check(consistency: Consistency, history: &History) -> Option<Verdict> {
     match consistency {
         Consistency::Linearizable => {
@@ -89,7 +136,9 @@ pub fn consistency_check(consistency: Consistency, history: &History) -> Option<
                     .collect(),
             })
         }
-        Consistency::Convergent => None,
+        Consistency::Echo => Some(echo::check(history)),
+        Consistency::UniqueIds => Some(unique_ids::check(history)),
+        Consistency::Convergent | Consistency::SetFull { .. } | Consistency::Counter { .. } => None,
     }
 }
 

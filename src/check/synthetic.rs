@@ -116,7 +116,7 @@ fn apply(plan: &mut [Planned], keys: usize) {
                     p.outcome = Kind::Fail;
                 }
             }
-            F::Txn => {}
+            _ => {}
         }
     }
 }

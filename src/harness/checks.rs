@@ -2,13 +2,14 @@
 //!
 //! [`checkers_for`] is the single place that picks the history checkers for a
 //! workload: the sanity checks, `--availability`, and the simulator's consistency
-//! checkers. lww-kv adds [`lww_outcomes`], which also needs the final reads.
+//! checkers. Workloads judged on the final reads too (lww-kv, sets, counters) add
+//! [`final_outcomes`].
 
 use super::cli::Availability;
 use super::report::Validity;
-use crate::check::Verdict;
-use crate::check::history::{F, History};
+use crate::check::history::History;
 use crate::check::lww::FinalRead;
+use crate::check::{Consistency, Verdict};
 use crate::workload::WorkloadKind;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -52,17 +53,22 @@ impl CheckOutcome {
 /// A checker: judges a finished history.
 pub type Checker = Box<dyn Fn(&History) -> CheckOutcome>;
 
-/// The checkers for `workload`, with the run's `--availability` requirement.
-pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) -> Vec<Checker> {
+/// The checkers for `workload` judged against `consistency`, with the run's
+/// `--availability` requirement.
+pub fn checkers_for(
+    workload: WorkloadKind,
+    consistency: Consistency,
+    availability: Option<Availability>,
+) -> Vec<Checker> {
     let mut checkers: Vec<Checker> = vec![Box::new(move |h| well_formed(h, workload))];
     if let Some(a) = availability {
         checkers.push(Box::new(move |h| availability_check(h, a)));
     }
-    // The same consistency checkers the simulator uses. lww-kv's need the final
-    // reads as well: see [`lww_outcomes`].
-    if workload != WorkloadKind::LwwKv {
+    // The same consistency checkers the simulator uses. Some need the final
+    // reads as well: see [`final_outcomes`].
+    if !consistency.needs_final_reads() {
         checkers.push(Box::new(move |h| {
-            match crate::check::consistency_check(workload.consistency(), h) {
+            match crate::check::consistency_check(consistency, h) {
                 Some(v) => from_verdict(v),
                 None => CheckOutcome::new(
                     "consistency",
@@ -76,9 +82,14 @@ pub fn checkers_for(workload: WorkloadKind, availability: Option<Availability>) 
     checkers
 }
 
-/// lww-kv's checkers (reads return written values; convergence of the final reads).
-pub fn lww_outcomes(history: &History, final_reads: &[FinalRead]) -> Vec<CheckOutcome> {
-    crate::check::lww::check(history, final_reads)
+/// The checkers that also need the final reads (lww-kv: reads return written
+/// values and convergence; set-full; counters); none for other models.
+pub fn final_outcomes(
+    consistency: Consistency,
+    history: &History,
+    final_reads: &[FinalRead],
+) -> Vec<CheckOutcome> {
+    crate::check::final_state_check(consistency, history, final_reads)
         .into_iter()
         .map(from_verdict)
         .collect()
@@ -119,10 +130,7 @@ pub fn well_formed(history: &History, workload: WorkloadKind) -> CheckOutcome {
             vec![json!({"type": "ill-formed", "error": e})],
         );
     }
-    let expected: &[F] = match workload {
-        WorkloadKind::TxnListAppend => &[F::Txn],
-        _ => &[F::Read, F::Write, F::Cas],
-    };
+    let expected = workload.functions();
     let stray: Vec<Value> = history
         .ops
         .iter()
@@ -170,7 +178,7 @@ pub fn availability_check(history: &History, required: Availability) -> CheckOut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::history::{Kind, Op};
+    use crate::check::history::{F, Kind, Op};
 
     fn op(process: u64, kind: Kind) -> Op {
         Op {

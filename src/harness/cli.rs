@@ -5,14 +5,15 @@
 //! `n0`…`n(N-1)`).
 
 use crate::sim::Latency;
-use crate::workload::WorkloadKind;
 use crate::workload::concurrency::{Concurrency, parse_concurrency};
+use crate::workload::{Topology, WorkloadKind};
 use std::path::PathBuf;
 
 /// Flags of `raft-kv test`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TestArgs {
-    /// Workload: lin-kv, txn-list-append or lww-kv.
+    /// Workload: lin-kv, txn-list-append, lww-kv, echo, unique-ids, broadcast,
+    /// g-set, g-counter or pn-counter.
     #[arg(short = 'w', long, default_value = "lin-kv", value_parser = parse_workload)]
     pub workload: WorkloadKind,
     /// Node binary to run (default: this raft-kv executable).
@@ -56,7 +57,9 @@ pub struct TestArgs {
     /// fraction such as 0.9.
     #[arg(long, value_parser = parse_availability)]
     pub availability: Option<Availability>,
-    /// Consistency models to check (accepted and recorded; the checkers pick their model).
+    /// Consistency models to check (recorded). `linearizable` (or
+    /// `strict-serializable`) also makes set-full count stale reads as anomalies
+    /// and the counter checker judge every read (strict mode).
     #[arg(long, value_delimiter = ',')]
     pub consistency_models: Vec<String>,
     /// Seed for clients, latency and partitions (default: from the clock).
@@ -80,10 +83,11 @@ pub struct TestArgs {
     /// Run the test this many times (stops at the first run that is not valid).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub test_count: u64,
-    /// Topology offered to nodes by workloads that use one (broadcast): line,
-    /// grid, tree, tree2, tree3, tree4 or total. Recorded with the run.
-    #[arg(long, default_value = "grid", value_parser = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"])]
-    pub topology: String,
+    /// broadcast: the topology sent to every node as `topology` before the
+    /// clients start: line, grid, tree (tree2), tree3, tree4 or total. Recorded
+    /// with the run.
+    #[arg(long, default_value = "grid")]
+    pub topology: Topology,
     /// Arguments passed to every node process (after `--`).
     #[arg(last = true)]
     pub node_args: Vec<String>,
@@ -249,7 +253,7 @@ mod tests {
         assert_eq!(a.concurrency.resolve(5), 5);
         assert_eq!(a.nemesis_label(), "none");
         assert_eq!(a.test_count, 1);
-        assert_eq!(a.topology, "grid");
+        assert_eq!(a.topology, Topology::Grid);
         let a = parse(&["--node-count", "3", "--nemesis", "partition"]);
         assert_eq!(a.node_ids(), ["n0", "n1", "n2"]);
         assert!(a.partitions());

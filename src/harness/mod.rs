@@ -26,13 +26,15 @@ pub mod serve;
 pub mod store;
 pub mod timeline;
 
-use crate::workload::{ClientConfig, GeneratorConfig, WorkloadKind};
+use crate::workload::probes::setup_requests;
+use crate::workload::{ClientConfig, GeneratorConfig};
 use cli::TestArgs;
 use report::Validity;
 use std::process::ExitCode;
 
-/// lww-kv: real time without load between the final heal and the final reads (plus
-/// 20 mean latencies): a few election timeouts and retry intervals of our nodes.
+/// Workloads with final reads (lww-kv, sets, counters): real time without load
+/// between the final heal and the final reads (plus 20 mean latencies): a few
+/// election timeouts and retry intervals of our nodes.
 const FINAL_QUIET: u64 = 3_000_000;
 
 /// Exit status of a run whose analysis is invalid.
@@ -91,6 +93,10 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     let concurrency = args.concurrency.resolve(node_count);
     let timeout = crate::workload::timeout::client_timeout(args.workload, latency.mean());
     let seed = args.seed.map_or_else(clock_seed, |s| s.wrapping_add(index));
+    let consistency = args
+        .workload
+        .consistency()
+        .with_models(&args.consistency_models);
     let mut generator = GeneratorConfig::for_workload(args.workload, node_count, concurrency);
     if let Some(k) = args.key_count {
         generator.key_count = k;
@@ -121,7 +127,7 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
             cli::Availability::Fraction(f) => f.to_string(),
         }),
         consistency_models: args.consistency_models.clone(),
-        topology: args.topology.clone(),
+        topology: args.topology.to_string(),
         client_timeout_ms: timeout as f64 / 1e3,
         seed,
     };
@@ -138,6 +144,7 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     let cfg = runner::RunConfig {
         bin,
         node_args: node_args.clone(),
+        setup: setup_requests(args.workload, args.topology, &node_ids),
         node_ids: node_ids.clone(),
         log_dir: dir.join("node-logs"),
         latency,
@@ -154,7 +161,8 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
             .then_some((args.nemesis_interval * 1e6) as u64),
         seed,
         progress: progress::Mode::detect(args.no_progress),
-        final_reads_after: (args.workload == WorkloadKind::LwwKv)
+        final_reads_after: consistency
+            .needs_final_reads()
             .then_some(FINAL_QUIET + 20 * latency.mean()),
         logging: runner::Logging {
             stderr: args.log_stderr,
@@ -163,11 +171,13 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
         },
     };
     let out = runner::run(cfg);
-    let checkers = checks::checkers_for(args.workload, args.availability);
+    let checkers = checks::checkers_for(args.workload, consistency, args.availability);
     let mut outcomes = checks::run_all(&checkers, &out.history);
-    if args.workload == WorkloadKind::LwwKv {
-        outcomes.extend(checks::lww_outcomes(&out.history, &out.final_reads));
-    }
+    outcomes.extend(checks::final_outcomes(
+        consistency,
+        &out.history,
+        &out.final_reads,
+    ));
     let results = report::Results::new(&out, outcomes, settings);
     artifacts::write_all(&dir, &out, &results).map_err(Failure::Crash)?;
     print!("{}", results.summary(&dir));

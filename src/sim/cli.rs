@@ -4,11 +4,12 @@
 use super::config::SimConfig;
 use super::matrix::matrix_config;
 use super::network::Latency;
-use super::run::{SimOutcome, run};
-use crate::check::{Verdict, availability, check_history, lww};
+use super::run::{SimOutcome, run, run_with};
+use crate::check::{Verdict, availability, check_history, final_state_check};
+use crate::machines::Machine;
 use crate::node::NodeConfig;
-use crate::workload::WorkloadKind;
 use crate::workload::concurrency::{Concurrency, parse_concurrency};
+use crate::workload::{Topology, WorkloadKind};
 use parking_lot::Mutex;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +18,8 @@ use std::time::Instant;
 /// Flags describing one simulated configuration (Maelstrom's names where they exist).
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimFlags {
-    /// Workload: lin-kv, txn-list-append or lww-kv.
+    /// Workload: lin-kv, txn-list-append, lww-kv, echo, unique-ids, broadcast,
+    /// g-set, g-counter or pn-counter.
     #[arg(short = 'w', long = "workload", default_value = "lin-kv")]
     pub workload: WorkloadKind,
     #[arg(long, default_value_t = 3)]
@@ -62,6 +64,9 @@ pub struct SimFlags {
     /// Entries kept before a snapshot when compacting.
     #[arg(long, default_value_t = NodeConfig::default().snapshot_retain)]
     pub snapshot_retain: u64,
+    /// broadcast: line, grid, tree (tree2), tree3, tree4 or total.
+    #[arg(long, default_value = "grid")]
+    pub topology: Topology,
 }
 
 impl SimFlags {
@@ -96,6 +101,7 @@ impl SimFlags {
             duplicate: self.duplicate,
             nemesis_interval,
             kill_interval: (self.kill_interval > 0.0).then_some(self.kill_interval),
+            topology: self.topology,
             node: NodeConfig {
                 follower_reads: self.follower_reads,
                 snapshot_entries: self.snapshot_entries,
@@ -174,10 +180,28 @@ impl Checked {
 /// Runs and checks one configuration.
 pub fn run_checked(config: SimConfig) -> Checked {
     let outcome = run(&config);
-    let mut verdicts = check_history(config.workload.consistency(), &outcome.history);
-    if config.workload == WorkloadKind::LwwKv {
-        verdicts.extend(lww::check(&outcome.history, &outcome.final_reads));
-    }
+    check_outcome(config, outcome)
+}
+
+/// Runs one configuration with node `id` driving `make(id)`, and checks it
+/// against what the workload's built-in machine promises.
+pub fn run_checked_with<M: Machine>(
+    config: SimConfig,
+    make: impl Fn(&str) -> M + 'static,
+) -> Checked {
+    let outcome = run_with(&config, make);
+    check_outcome(config, outcome)
+}
+
+fn check_outcome(config: SimConfig, outcome: SimOutcome) -> Checked {
+    // raft-kv's own machines: what they promise (counters: every read strictly).
+    let consistency = config.workload.promised_consistency();
+    let mut verdicts = check_history(consistency, &outcome.history);
+    verdicts.extend(final_state_check(
+        consistency,
+        &outcome.history,
+        &outcome.final_reads,
+    ));
     // Reported for every workload (never invalid here: the simulator has no
     // `--availability` requirement), so runs compare side by side.
     verdicts.push(availability::check(&outcome.history, None));

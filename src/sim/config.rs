@@ -6,7 +6,7 @@
 
 use super::network::Latency;
 use crate::node::NodeConfig;
-use crate::workload::WorkloadKind;
+use crate::workload::{Topology, WorkloadKind};
 
 /// One second of virtual time, µs.
 pub(super) const SECOND: u64 = 1_000_000;
@@ -29,6 +29,8 @@ pub struct SimConfig {
     pub nemesis_interval: Option<f64>,
     /// Seconds between killing nodes and restarting them; `None` for no kills.
     pub kill_interval: Option<f64>,
+    /// broadcast: the topology sent to every node before the clients start.
+    pub topology: Topology,
     pub node: NodeConfig,
 }
 
@@ -47,6 +49,7 @@ impl SimConfig {
             duplicate: 0.0,
             nemesis_interval: Some(5.0),
             kill_interval: None,
+            topology: Topology::default(),
             node: NodeConfig::default(),
         }
     }
@@ -97,6 +100,9 @@ impl SimConfig {
                 " --snapshot-entries {} --snapshot-retain {}",
                 self.node.snapshot_entries, self.node.snapshot_retain
             ));
+        }
+        if self.topology != Topology::default() {
+            cmd.push_str(&format!(" --topology {}", self.topology));
         }
         cmd
     }

@@ -1,14 +1,17 @@
-//! The end of an lww-kv run: after the final heal, a quiet period with no client
-//! load, then a read of every written key on every node, straight through the
-//! cluster. The convergence checker compares the answers.
+//! The end of a run with final reads (lww-kv, broadcast, g-set, counters): after
+//! the final heal, a quiet period with no client load, then the workload's final
+//! reads (`workload::probes`) on every node, straight through the cluster. The
+//! convergence checkers compare the answers.
 
 use super::cluster::Cluster;
 use super::config::SimConfig;
-use crate::check::history::{F, History};
 use crate::check::lww::{FinalRead, FinalValue};
+use crate::machines::Machine;
 use crate::protocol::{ErrorCode, Payload};
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub use crate::workload::probes::written_keys;
 
 /// The client id the final reads come from.
 pub const FINAL_CLIENT: &str = "c0";
@@ -28,23 +31,11 @@ pub fn read_timeout(config: &SimConfig) -> u64 {
     10 * config.client_timeout()
 }
 
-/// Every key a write or cas was invoked on, in the history's order of first use.
-pub fn written_keys(history: &History) -> Vec<Value> {
-    let mut seen = BTreeSet::new();
-    history
-        .ops
-        .iter()
-        .filter(|o| matches!(o.f, F::Write | F::Cas))
-        .filter_map(|o| o.key.clone())
-        .filter(|k| seen.insert(k.to_string()))
-        .collect()
-}
-
-/// Waits `quiet` µs, then reads every key in `keys` on every node, waiting up to
-/// `timeout` µs for the answers.
-pub fn final_reads(
-    cluster: &mut Cluster,
-    keys: &[Value],
+/// Waits `quiet` µs, then sends every `(key, request)` of `requests` to every
+/// node, waiting up to `timeout` µs for the answers.
+pub fn final_reads<M: Machine>(
+    cluster: &mut Cluster<M>,
+    requests: &[(Value, Payload)],
     quiet: u64,
     timeout: u64,
 ) -> Vec<FinalRead> {
@@ -54,12 +45,8 @@ pub fn final_reads(
     let nodes: Vec<String> = cluster.nodes().keys().cloned().collect();
     let mut asked: BTreeMap<u64, (String, Value)> = BTreeMap::new();
     for node in &nodes {
-        for key in keys {
-            let msg_id = cluster.client_send(
-                FINAL_CLIENT,
-                node,
-                Payload::client("read", json!({ "key": key })),
-            );
+        for (key, request) in requests {
+            let msg_id = cluster.client_send(FINAL_CLIENT, node, request.clone());
             asked.insert(msg_id, (node.clone(), key.clone()));
         }
     }
@@ -94,10 +81,13 @@ pub fn final_reads(
 /// What a reply to a final read says.
 pub fn final_value(reply: &Payload) -> FinalValue {
     match reply {
-        Payload::Client(body) if body.ty == "read_ok" => match body.get("value") {
-            Some(value) => FinalValue::of(value),
-            None => FinalValue::NoAnswer("read_ok without a value".into()),
-        },
+        // broadcast's read_ok carries `messages`, every other `value`.
+        Payload::Client(body) if body.ty == "read_ok" => {
+            match body.get("value").or_else(|| body.get("messages")) {
+                Some(value) => FinalValue::of(value),
+                None => FinalValue::NoAnswer("read_ok without a value".into()),
+            }
+        }
         Payload::Error {
             code: ErrorCode::KeyDoesNotExist,
             ..

@@ -13,8 +13,10 @@ use super::nemesis::{Nemesis, NemesisAction};
 use super::network::{NetConfig, Partition};
 use crate::check::history::History;
 use crate::check::lww::FinalRead;
-use crate::node::mix;
-use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig, RunStats, WorkloadKind};
+use crate::machines::Machine;
+use crate::node::{builtin_machine, mix};
+use crate::workload::probes::{final_read_requests, setup_requests};
+use crate::workload::{ClientConfig, Clients, Generator, GeneratorConfig, RunStats};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::fmt;
@@ -39,8 +41,9 @@ pub struct SimOutcome {
     pub partitions: Vec<PartitionSpan>,
     /// Virtual time at the end, µs.
     pub end_time: u64,
-    /// lww-kv only: every written key read on every node after the final heal and
-    /// a quiet period (see [`super::convergence`]); empty for other workloads.
+    /// Every node's final reads after the final heal and a quiet period (see
+    /// [`super::convergence`]; lww-kv, broadcast, g-set and the counters); empty
+    /// for other workloads.
     pub final_reads: Vec<FinalRead>,
     /// Snapshots nodes installed from a leader (InstallSnapshot completed).
     pub snapshots_installed: u64,
@@ -58,8 +61,16 @@ impl fmt::Display for SimOutcome {
     }
 }
 
-/// Runs one simulated test.
+/// Runs one simulated test of the built-in machine for the workload.
 pub fn run(config: &SimConfig) -> SimOutcome {
+    let mut node = config.node.clone();
+    node.machine = config.workload.machine();
+    run_with(config, move |_| builtin_machine(&node))
+}
+
+/// Runs one simulated test with node `id` driving `make(id)` (tests use it to run
+/// deliberately broken machines through the workload's checkers).
+pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'static) -> SimOutcome {
     let ids = Cluster::node_ids(config.node_count);
     let net = NetConfig {
         latency: config.latency,
@@ -68,7 +79,10 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     };
     let mut node = config.node.clone();
     node.machine = config.workload.machine();
-    let mut cluster = Cluster::new(&ids, node, net, mix(config.seed, 1));
+    let mut cluster = Cluster::with_machine(&ids, node, net, mix(config.seed, 1), make);
+    for (to, request) in setup_requests(config.workload, config.topology, &ids) {
+        cluster.client_send(convergence::FINAL_CLIENT, &to, request);
+    }
     let mut rng = StdRng::seed_from_u64(mix(config.seed, 2));
     let generator = Generator::new(GeneratorConfig::for_workload(
         config.workload,
@@ -174,12 +188,12 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     let net = cluster.stats();
     let history = clients.into_history();
     let stats = RunStats::compute(&history, end, net.server_messages);
-    // Phase 3 (lww-kv): quiet, then read every written key on every node.
-    let final_reads = if config.workload == WorkloadKind::LwwKv {
-        let keys = convergence::written_keys(&history);
+    // Phase 3 (lww-kv, sets, counters): quiet, then read every node.
+    let requests = final_read_requests(config.workload, &history);
+    let final_reads = if !requests.is_empty() {
         let reads = convergence::final_reads(
             &mut cluster,
-            &keys,
+            &requests,
             convergence::quiet_period(config),
             convergence::read_timeout(config),
         );
@@ -207,7 +221,7 @@ pub fn run(config: &SimConfig) -> SimOutcome {
     }
 }
 
-fn heal(cluster: &mut Cluster, partitions: &mut [PartitionSpan], now: u64) {
+fn heal<M: Machine>(cluster: &mut Cluster<M>, partitions: &mut [PartitionSpan], now: u64) {
     if let Some(last) = partitions.last_mut().filter(|p| p.end > now) {
         last.end = now;
     }
@@ -216,7 +230,12 @@ fn heal(cluster: &mut Cluster, partitions: &mut [PartitionSpan], now: u64) {
     }
 }
 
-fn advance(cluster: &mut Cluster, clients: &mut Clients, invariants: &mut Invariants, now: u64) {
+fn advance<M: Machine>(
+    cluster: &mut Cluster<M>,
+    clients: &mut Clients,
+    invariants: &mut Invariants,
+    now: u64,
+) {
     cluster.run_until(now);
     invariants.observe(cluster);
     for (at, msg) in cluster.take_client_messages() {

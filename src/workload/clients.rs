@@ -188,10 +188,29 @@ impl Clients {
             Payload::Client(reply) => match (reply.ty.as_str(), inv.f) {
                 ("read_ok", F::Read) => (
                     Kind::Ok,
-                    reply.get("value").cloned().unwrap_or(Value::Null),
+                    // broadcast's read_ok carries `messages`, every other `value`.
+                    reply
+                        .get("value")
+                        .or_else(|| reply.get("messages"))
+                        .cloned()
+                        .unwrap_or(Value::Null),
                     None,
                 ),
                 ("write_ok", F::Write) | ("cas_ok", F::Cas) => (Kind::Ok, inv.value.clone(), None),
+                ("add_ok", F::Add) | ("broadcast_ok", F::Broadcast) => {
+                    (Kind::Ok, inv.value.clone(), None)
+                }
+                // What came back, for the echo and unique-ids checkers to judge.
+                ("echo_ok", F::Echo) => (
+                    Kind::Ok,
+                    reply.get("echo").cloned().unwrap_or(Value::Null),
+                    None,
+                ),
+                ("generate_ok", F::Generate) => (
+                    Kind::Ok,
+                    reply.get("id").cloned().unwrap_or(Value::Null),
+                    None,
+                ),
                 ("txn_ok", F::Txn) => (
                     Kind::Ok,
                     reply.get("txn").cloned().unwrap_or(Value::Null),

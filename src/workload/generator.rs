@@ -1,5 +1,6 @@
 //! Operation generators shaped like Maelstrom's workloads.
 
+use super::{counter_ops, set_ops, simple_ops};
 use crate::check::history::F;
 use crate::protocol::Payload;
 use rand::Rng;
@@ -12,15 +13,56 @@ pub enum WorkloadKind {
     LinKv,
     TxnListAppend,
     LwwKv,
+    Echo,
+    UniqueIds,
+    Broadcast,
+    GSet,
+    GCounter,
+    PnCounter,
 }
 
 impl WorkloadKind {
+    /// Every workload, in the order `--help` lists them.
+    pub const ALL: &'static [WorkloadKind] = &[
+        WorkloadKind::LinKv,
+        WorkloadKind::TxnListAppend,
+        WorkloadKind::LwwKv,
+        WorkloadKind::Echo,
+        WorkloadKind::UniqueIds,
+        WorkloadKind::Broadcast,
+        WorkloadKind::GSet,
+        WorkloadKind::GCounter,
+        WorkloadKind::PnCounter,
+    ];
+
     /// The state machine that serves this workload.
     pub fn machine(self) -> crate::machines::MachineKind {
+        use crate::machines::MachineKind;
         match self {
-            WorkloadKind::LinKv => crate::machines::MachineKind::Kv,
-            WorkloadKind::TxnListAppend => crate::machines::MachineKind::Txn,
-            WorkloadKind::LwwKv => crate::machines::MachineKind::Lww,
+            WorkloadKind::LinKv => MachineKind::Kv,
+            WorkloadKind::TxnListAppend => MachineKind::Txn,
+            WorkloadKind::LwwKv => MachineKind::Lww,
+            WorkloadKind::Echo => MachineKind::Echo,
+            WorkloadKind::UniqueIds => MachineKind::UniqueIds,
+            WorkloadKind::Broadcast => MachineKind::Broadcast,
+            WorkloadKind::GSet => MachineKind::GSet,
+            WorkloadKind::GCounter => MachineKind::GCounter,
+            WorkloadKind::PnCounter => MachineKind::PnCounter,
+        }
+    }
+
+    /// The name `-w` takes (Maelstrom's).
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::LinKv => "lin-kv",
+            WorkloadKind::TxnListAppend => "txn-list-append",
+            WorkloadKind::LwwKv => "lww-kv",
+            WorkloadKind::Echo => "echo",
+            WorkloadKind::UniqueIds => "unique-ids",
+            WorkloadKind::Broadcast => "broadcast",
+            WorkloadKind::GSet => "g-set",
+            WorkloadKind::GCounter => "g-counter",
+            WorkloadKind::PnCounter => "pn-counter",
         }
     }
 }
@@ -28,24 +70,23 @@ impl WorkloadKind {
 impl std::str::FromStr for WorkloadKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "lin-kv" => Ok(WorkloadKind::LinKv),
-            "txn-list-append" => Ok(WorkloadKind::TxnListAppend),
-            "lww-kv" => Ok(WorkloadKind::LwwKv),
-            other => Err(format!(
-                "unknown workload {other:?}: expected lin-kv, txn-list-append or lww-kv"
-            )),
-        }
+        WorkloadKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = WorkloadKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown workload {s:?}: expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
 impl std::fmt::Display for WorkloadKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            WorkloadKind::LinKv => "lin-kv",
-            WorkloadKind::TxnListAppend => "txn-list-append",
-            WorkloadKind::LwwKv => "lww-kv",
-        })
+        f.write_str(self.name())
     }
 }
 
@@ -110,6 +151,8 @@ pub struct Generator {
     next_key: u64,
     /// Next unique append value per key (txn).
     next_value: std::collections::HashMap<u64, u64>,
+    /// Next unique element (broadcast, g-set).
+    next_element: u64,
 }
 
 impl Generator {
@@ -127,6 +170,7 @@ impl Generator {
             config,
             active,
             next_value: Default::default(),
+            next_element: 0,
         }
     }
 
@@ -134,6 +178,13 @@ impl Generator {
     pub fn next(&mut self, rng: &mut StdRng) -> Invocation {
         match self.config.kind {
             WorkloadKind::TxnListAppend => self.next_txn(rng),
+            WorkloadKind::Echo | WorkloadKind::UniqueIds => simple_ops::next(self.config.kind, rng),
+            WorkloadKind::Broadcast | WorkloadKind::GSet => {
+                set_ops::next(self.config.kind, &mut self.next_element, rng)
+            }
+            WorkloadKind::GCounter | WorkloadKind::PnCounter => {
+                counter_ops::next(self.config.kind, rng)
+            }
             _ => self.next_kv(rng),
         }
     }

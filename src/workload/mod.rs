@@ -5,10 +5,16 @@
 pub mod clients;
 pub mod concurrency;
 mod consistency;
+mod counter_ops;
 pub mod generator;
+pub mod probes;
+mod set_ops;
+mod simple_ops;
 pub mod stats;
 pub mod timeout;
+pub mod topology;
 
 pub use clients::{ClientConfig, Clients, Outgoing};
 pub use generator::{Generator, GeneratorConfig, Invocation, WorkloadKind};
 pub use stats::RunStats;
+pub use topology::Topology;

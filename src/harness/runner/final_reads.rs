@@ -1,48 +1,72 @@
-//! The end of an lww-kv run: after a quiet period, read every key the clients
-//! wrote on every node, from the init client, and collect the answers for the
-//! convergence checker.
+//! The init client's messages around the load: the set-up messages before the
+//! clients start (broadcast's topology), and at the end, after a quiet period,
+//! the workload's final reads on every node, whose answers go to the checkers.
 
 use super::{INIT_CLIENT, Loop};
 use crate::check::lww::{FinalRead, FinalValue};
 use crate::harness::net::{Cargo, Packet};
 use crate::protocol::{Body, Message, Payload};
-use crate::sim::convergence;
+use crate::workload::probes::final_read_requests;
 
 impl Loop {
-    /// Reads every key the clients wrote on every node, from the init client.
+    /// Sends `payload` from the init client to node `index` with `msg_id`.
+    fn send_from_init_client(&mut self, now: u64, index: usize, msg_id: u64, payload: Payload) {
+        let Some(node) = self.cfg.node_ids.get(index).cloned() else {
+            return;
+        };
+        let msg = Message {
+            src: INIT_CLIENT.into(),
+            dest: node.clone(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(msg_id),
+                payload,
+            },
+        };
+        self.net.send(
+            now,
+            Packet {
+                src: INIT_CLIENT.into(),
+                dest: node,
+                between_nodes: false,
+                cargo: Cargo::ToNode {
+                    index,
+                    line: msg.to_line(),
+                },
+            },
+        );
+    }
+
+    /// Sends the set-up messages (msg ids after init's 1..=node count); returns
+    /// false when there are none.
+    pub(super) fn send_setup(&mut self, now: u64) -> bool {
+        let first = self.cfg.node_ids.len() as u64 + 1;
+        for (i, (node, payload)) in self.cfg.setup.clone().into_iter().enumerate() {
+            let Some(index) = self.cfg.node_ids.iter().position(|n| *n == node) else {
+                continue;
+            };
+            let msg_id = first + i as u64;
+            self.awaiting_setup.insert(msg_id);
+            self.send_from_init_client(now, index, msg_id, payload);
+        }
+        !self.awaiting_setup.is_empty()
+    }
+
+    /// Sends the workload's final reads to every node, from the init client.
     pub(super) fn send_final_reads(&mut self, now: u64) {
-        let keys = self
+        let requests = self
             .clients
             .as_ref()
-            .map(|c| convergence::written_keys(c.history()))
+            .map(|c| final_read_requests(self.cfg.generator.kind, c.history()))
             .unwrap_or_default();
-        // Init used msg ids 1..=node count.
-        let mut msg_id = self.cfg.node_ids.len() as u64 + 1;
-        for (index, node) in self.cfg.node_ids.clone().into_iter().enumerate() {
-            for key in &keys {
-                let msg = Message {
-                    src: INIT_CLIENT.into(),
-                    dest: node.clone(),
-                    body: Body {
-                        in_reply_to: None,
-                        msg_id: Some(msg_id),
-                        payload: Payload::client("read", serde_json::json!({ "key": key })),
-                    },
-                };
-                self.final_asked.insert(msg_id, (node.clone(), key.clone()));
+        // Init and set-up used the msg ids before these.
+        let mut msg_id = (self.cfg.node_ids.len() + self.cfg.setup.len()) as u64 + 1;
+        for index in 0..self.cfg.node_ids.len() {
+            for (key, request) in &requests {
+                let node = self.cfg.node_ids[index].clone();
+                self.final_asked.insert(msg_id, (node, key.clone()));
+                self.send_from_init_client(now, index, msg_id, request.clone());
                 msg_id += 1;
-                self.net.send(
-                    now,
-                    Packet {
-                        src: INIT_CLIENT.into(),
-                        dest: node.clone(),
-                        between_nodes: false,
-                        cargo: Cargo::ToNode {
-                            index,
-                            line: msg.to_line(),
-                        },
-                    },
-                );
             }
         }
     }

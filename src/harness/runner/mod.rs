@@ -5,8 +5,9 @@
 //! One job per file: this file the loop itself (wait for the next thing to do,
 //! then do it), `phases.rs` the moves from phase to phase, `routing.rs` lines
 //! between nodes and clients, `lifecycle.rs` the init handshake, crashes and
-//! shutdown, `nemesis.rs` partitions, `final_reads.rs` lww-kv's convergence
-//! reads, `output.rs` what a run produces.
+//! shutdown, `nemesis.rs` partitions, `final_reads.rs` the set-up messages
+//! (broadcast's topology) and the final reads (lww-kv, sets, counters),
+//! `output.rs` what a run produces.
 
 mod final_reads;
 mod lifecycle;
@@ -24,6 +25,7 @@ use super::partitions::Schedule;
 use super::process::{Event, Nodes};
 use super::progress::{Mode, Progress};
 use crate::check::lww::FinalValue;
+use crate::protocol::Payload;
 use crate::sim::Latency;
 use crate::workload::{ClientConfig, Clients, GeneratorConfig};
 use phases::Phase;
@@ -35,7 +37,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// The client id `init` (and lww-kv's final reads) come from.
+/// The client id `init`, the set-up messages and the final reads come from.
 const INIT_CLIENT: &str = "c0";
 /// Longest the loop sleeps without looking at the clock.
 const MAX_WAIT: u64 = 50_000;
@@ -45,6 +47,9 @@ const MAX_WAIT: u64 = 50_000;
 pub struct RunConfig {
     pub bin: PathBuf,
     pub node_args: Vec<String>,
+    /// Messages `(node, body)` sent after `init`; the clients start once each is
+    /// answered (broadcast's topology).
+    pub setup: Vec<(String, Payload)>,
     pub node_ids: Vec<String>,
     pub log_dir: PathBuf,
     pub latency: Latency,
@@ -56,8 +61,8 @@ pub struct RunConfig {
     pub nemesis_interval: Option<u64>,
     pub seed: u64,
     pub progress: Mode,
-    /// lww-kv: after draining, wait this many µs without load, then read every
-    /// written key on every node (convergence). `None`: no final reads.
+    /// After draining, wait this many µs without load, then send the workload's
+    /// final reads to every node (lww-kv, sets, counters). `None`: no final reads.
     pub final_reads_after: Option<u64>,
     pub logging: Logging,
 }
@@ -81,6 +86,8 @@ struct Loop {
     net: Net,
     out: RunOutput,
     awaiting_init: BTreeSet<usize>,
+    /// Set-up messages sent and not yet answered, by msg_id.
+    awaiting_setup: BTreeSet<u64>,
     clients: Option<Clients>,
     /// Clock reading when clients started (history time 0).
     t0: u64,
@@ -160,6 +167,7 @@ impl Loop {
             nodes,
             out: RunOutput::default(),
             awaiting_init: (0..cfg.node_ids.len()).collect(),
+            awaiting_setup: BTreeSet::new(),
             clients: None,
             t0: 0,
             nemesis: None,

@@ -1,5 +1,6 @@
-//! The phases of a run and the moves between them: init handshake, client load
-//! (with the nemesis), drain, and for lww-kv a quiet period then the final reads.
+//! The phases of a run and the moves between them: init handshake, set-up
+//! messages (broadcast's topology), client load (with the nemesis), drain, and for
+//! workloads with final reads a quiet period then the final reads.
 
 use super::Loop;
 use crate::harness::partitions::Schedule;
@@ -14,6 +15,10 @@ const INIT_TIMEOUT: u64 = 10_000_000;
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Phase {
     Init {
+        deadline: u64,
+    },
+    /// Set-up messages sent; waiting for every answer.
+    Setup {
         deadline: u64,
     },
     Running {
@@ -44,6 +49,7 @@ impl Phase {
     pub(super) fn deadline(self) -> u64 {
         match self {
             Phase::Init { deadline }
+            | Phase::Setup { deadline }
             | Phase::Draining { deadline }
             | Phase::FinalReads { deadline } => deadline,
             Phase::Quiet { until } => until,
@@ -59,6 +65,11 @@ impl Loop {
         match phase {
             Phase::Init { deadline } => {
                 if self.awaiting_init.is_empty() {
+                    if self.send_setup(now) {
+                        return Some(Phase::Setup {
+                            deadline: now + INIT_TIMEOUT,
+                        });
+                    }
                     self.start_clients(now);
                     return Some(Phase::Running {
                         end: now + self.cfg.time_limit,
@@ -72,6 +83,21 @@ impl Loop {
                     self.out.errors.push(format!(
                         "no init_ok from {} within {} s",
                         missing.join(", "),
+                        INIT_TIMEOUT / 1_000_000
+                    ));
+                    return None;
+                }
+            }
+            Phase::Setup { deadline } => {
+                if self.awaiting_setup.is_empty() {
+                    self.start_clients(now);
+                    return Some(Phase::Running {
+                        end: now + self.cfg.time_limit,
+                    });
+                } else if now >= deadline {
+                    self.out.errors.push(format!(
+                        "{} set-up message(s) unanswered within {} s",
+                        self.awaiting_setup.len(),
                         INIT_TIMEOUT / 1_000_000
                     ));
                     return None;

@@ -54,6 +54,13 @@ impl Loop {
                     {
                         self.final_answers
                             .insert(id, convergence::final_value(&msg.body.payload));
+                    } else if let Some(id) = msg
+                        .body
+                        .in_reply_to
+                        .filter(|id| self.awaiting_setup.contains(id))
+                    {
+                        // Any answer will do: the node has seen its set-up message.
+                        self.awaiting_setup.remove(&id);
                     } else if matches!(msg.body.payload, Payload::InitOk)
                         && let Some(i) = self.cfg.node_ids.iter().position(|n| *n == msg.src)
                     {
