@@ -11,43 +11,13 @@
 
 mod common;
 
-use common::check_seeds;
-use raft_kv::check::{availability, history::Kind};
+use common::{availability_failure, check_seeds};
+use raft_kv::check::availability;
 use raft_kv::sim::cli::{Checked, run_checked};
 use raft_kv::sim::{Latency, SimConfig, matrix_config};
 use raft_kv::workload::WorkloadKind;
 
 const SEEDS_PER_SHARD: u64 = 100;
-
-/// True when the latency model alone can exceed the client timeout.
-fn long_tail(config: &SimConfig) -> bool {
-    matches!(config.latency, Latency::Exponential(m) if 20 * m >= config.client_timeout())
-}
-
-/// What is wrong with this run's availability, if anything.
-fn availability_failure(checked: &Checked) -> Option<String> {
-    let history = &checked.outcome.history;
-    let total = availability::answered_check(history, Some(1.0));
-    if total.valid {
-        return None;
-    }
-    let only_timeouts = history
-        .ops
-        .iter()
-        .filter(|o| o.kind != Kind::Invoke && !availability::answered(o))
-        .all(|o| o.error.as_deref() == Some("timeout"));
-    let relaxed = availability::answered_check(history, Some(0.99));
-    if long_tail(&checked.config) && only_timeouts && relaxed.valid {
-        return None;
-    }
-    Some(format!(
-        "seed {} not totally available: {}\n  replay: {}\n  {}",
-        checked.config.seed,
-        total.summary,
-        checked.config.replay_command(),
-        total.anomalies.join("\n  ")
-    ))
-}
 
 /// Availability, partitions and final reads, on top of the usual checks.
 fn lww_checks(checked: &Checked) -> Vec<String> {

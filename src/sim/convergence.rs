@@ -32,47 +32,69 @@ pub fn read_timeout(config: &SimConfig) -> u64 {
 }
 
 /// Waits `quiet` µs, then sends every `(key, request)` of `requests` to every
-/// node, waiting up to `timeout` µs for the answers.
+/// node, waiting up to `timeout` µs for the answers. A request without an answer
+/// (its reply or a forward was lost) or answered with an error is sent again every
+/// `retry` µs: the reads are the test's own probe and change nothing.
 pub fn final_reads<M: Machine>(
     cluster: &mut Cluster<M>,
     requests: &[(Value, Payload)],
     quiet: u64,
     timeout: u64,
+    retry: u64,
 ) -> Vec<FinalRead> {
     cluster.run_for(quiet);
     // Late replies to the test's clients are of no interest now.
     cluster.take_client_messages();
     let nodes: Vec<String> = cluster.nodes().keys().cloned().collect();
-    let mut asked: BTreeMap<u64, (String, Value)> = BTreeMap::new();
-    for node in &nodes {
-        for (key, request) in requests {
-            let msg_id = cluster.client_send(FINAL_CLIENT, node, request.clone());
-            asked.insert(msg_id, (node.clone(), key.clone()));
-        }
-    }
-    let mut answers: BTreeMap<u64, FinalValue> = BTreeMap::new();
+    // (node, request) slot -> its answer, or the last error.
+    let slots: Vec<(usize, usize)> = (0..nodes.len())
+        .flat_map(|n| (0..requests.len()).map(move |r| (n, r)))
+        .collect();
+    let mut answers: BTreeMap<(usize, usize), FinalValue> = BTreeMap::new();
+    let mut errors: BTreeMap<(usize, usize), FinalValue> = BTreeMap::new();
+    let mut asked: BTreeMap<u64, (usize, usize)> = BTreeMap::new();
     let deadline = cluster.now() + timeout;
-    while answers.len() < asked.len() {
-        let Some(t) = cluster.next_event_time().filter(|t| *t <= deadline) else {
+    let mut next_send = cluster.now();
+    while answers.len() < slots.len() {
+        if cluster.now() >= next_send {
+            for &(n, r) in slots.iter().filter(|s| !answers.contains_key(s)) {
+                let msg_id = cluster.client_send(FINAL_CLIENT, &nodes[n], requests[r].1.clone());
+                asked.insert(msg_id, (n, r));
+            }
+            next_send = cluster.now() + retry.max(1);
+        }
+        let next = cluster
+            .next_event_time()
+            .map_or(next_send, |t| t.min(next_send));
+        if next > deadline {
             break;
-        };
-        cluster.run_until(t);
+        }
+        cluster.run_until(next);
         for (_, msg) in cluster.take_client_messages() {
-            if msg.dest != FINAL_CLIENT {
+            let Some(&slot) = msg.body.in_reply_to.and_then(|id| asked.get(&id)) else {
+                continue;
+            };
+            if msg.dest != FINAL_CLIENT || answers.contains_key(&slot) {
                 continue;
             }
-            if let Some(id) = msg.body.in_reply_to.filter(|id| asked.contains_key(id)) {
-                answers.insert(id, final_value(&msg.body.payload));
+            match final_value(&msg.body.payload) {
+                FinalValue::NoAnswer(e) => {
+                    errors.insert(slot, FinalValue::NoAnswer(e));
+                }
+                answer => {
+                    answers.insert(slot, answer);
+                }
             }
         }
     }
-    asked
+    slots
         .into_iter()
-        .map(|(id, (node, key))| FinalRead {
-            node,
-            key,
+        .map(|slot| FinalRead {
+            node: nodes[slot.0].clone(),
+            key: requests[slot.1].0.clone(),
             value: answers
-                .remove(&id)
+                .remove(&slot)
+                .or_else(|| errors.remove(&slot))
                 .unwrap_or_else(|| FinalValue::NoAnswer("no reply in time".into())),
         })
         .collect()

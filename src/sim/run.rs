@@ -196,6 +196,7 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
             &requests,
             convergence::quiet_period(config),
             convergence::read_timeout(config),
+            config.client_timeout(),
         );
         invariants.observe(&cluster);
         now = cluster.now();

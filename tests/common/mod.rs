@@ -1,6 +1,7 @@
 //! Helpers shared by the simulation suites and the mutation tests.
 #![allow(dead_code)] // each test crate uses a subset
 
+use raft_kv::check::{availability, history::Kind};
 use raft_kv::sim::cli::{Checked, run_checked};
 use raft_kv::sim::{Latency, SimConfig};
 use raft_kv::workload::WorkloadKind;
@@ -68,6 +69,52 @@ pub fn first_caught(label: &str, make: impl Fn(u64) -> SimConfig) -> Option<u64>
                 checked.failure_report()
             );
             return Some(seed);
+        }
+    }
+    None
+}
+
+/// True when the latency model alone can exceed the client timeout.
+pub fn long_tail(config: &SimConfig) -> bool {
+    matches!(config.latency, Latency::Exponential(m) if 20 * m >= config.client_timeout())
+}
+
+/// What is wrong with this run's availability, if anything.
+pub fn availability_failure(checked: &Checked) -> Option<String> {
+    let history = &checked.outcome.history;
+    let total = availability::answered_check(history, Some(1.0));
+    if total.valid {
+        return None;
+    }
+    let only_timeouts = history
+        .ops
+        .iter()
+        .filter(|o| o.kind != Kind::Invoke && !availability::answered(o))
+        .all(|o| o.error.as_deref() == Some("timeout"));
+    let relaxed = availability::answered_check(history, Some(0.99));
+    if long_tail(&checked.config) && only_timeouts && relaxed.valid {
+        return None;
+    }
+    Some(format!(
+        "seed {} not totally available: {}\n  replay: {}\n  {}",
+        checked.config.seed,
+        total.summary,
+        checked.config.replay_command(),
+        total.anomalies.join("\n  ")
+    ))
+}
+
+/// The first run of seeds 1..=MAX_SEEDS that is invalid, printing why; `run`
+/// makes and checks the run for a seed (for machines that are not built in).
+pub fn first_invalid(label: &str, run: impl Fn(u64) -> Checked) -> Option<Checked> {
+    for seed in 1..=MAX_SEEDS {
+        let checked = run(seed);
+        if !checked.valid() {
+            eprintln!(
+                "{label} caught at seed {seed}:\n{}",
+                checked.failure_report()
+            );
+            return Some(checked);
         }
     }
     None
