@@ -20,7 +20,7 @@ pub use output::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
 pub use routing::envelope;
 
 use super::journal::Journal;
-use super::net::Net;
+use super::net::{Net, NetCounters};
 use super::partitions::Schedule;
 use super::process::{Event, Nodes};
 use super::progress::{Mode, Progress};
@@ -88,6 +88,9 @@ struct Loop {
     awaiting_init: BTreeSet<usize>,
     /// Set-up messages sent and not yet answered, by msg_id.
     awaiting_setup: BTreeSet<u64>,
+    /// The clock and network counters when the load drained, before a quiet
+    /// period and final reads: what the run's duration and msgs/op cover.
+    load_end: Option<(u64, NetCounters)>,
     clients: Option<Clients>,
     /// Clock reading when clients started (history time 0).
     t0: u64,
@@ -168,6 +171,7 @@ impl Loop {
             out: RunOutput::default(),
             awaiting_init: (0..cfg.node_ids.len()).collect(),
             awaiting_setup: BTreeSet::new(),
+            load_end: None,
             clients: None,
             t0: 0,
             nemesis: None,
@@ -238,9 +242,10 @@ impl Loop {
             self.out.unexpected_replies = c.unexpected_replies();
             self.out.history = c.into_history();
         }
-        self.out.duration = now.saturating_sub(self.t0);
+        let (end, net) = self.load_end.unwrap_or((now, self.net.counters()));
+        self.out.duration = end.saturating_sub(self.t0);
         self.collect_final_reads();
-        self.out.net = self.net.counters();
+        self.out.net = net;
         self.out.journal = self.net.take_journal();
         self.shut_down_nodes();
         self.out

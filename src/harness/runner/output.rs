@@ -47,8 +47,11 @@ pub struct NodeExit {
 #[derive(Clone, Debug, Default)]
 pub struct RunOutput {
     pub history: History,
+    /// Network counters up to the end of the load (drain included; a quiet
+    /// period and final reads excluded).
     pub net: NetCounters,
-    /// µs from the clients' start to the end of the run (drain included).
+    /// µs from the clients' start to the end of the load (drain included; a
+    /// quiet period and final reads excluded).
     pub duration: u64,
     pub partitions: Vec<PartitionSpan>,
     pub violations: Vec<Violation>,

@@ -121,7 +121,11 @@ impl Loop {
                 let idle = self.clients.as_ref().is_none_or(|c| c.outstanding() == 0);
                 if idle || now >= deadline {
                     match self.cfg.final_reads_after {
-                        Some(quiet) => return Some(Phase::Quiet { until: now + quiet }),
+                        Some(quiet) => {
+                            // Duration and msgs/op cover the load, not the probe.
+                            self.load_end = Some((now, self.net.counters()));
+                            return Some(Phase::Quiet { until: now + quiet });
+                        }
                         None => return None,
                     }
                 }
