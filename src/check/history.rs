@@ -229,6 +229,23 @@ mod tests {
     }
 
     #[test]
+    fn function_names_are_the_serialized_names() {
+        let all = [
+            F::Read,
+            F::Write,
+            F::Cas,
+            F::Txn,
+            F::Echo,
+            F::Generate,
+            F::Add,
+            F::Broadcast,
+        ];
+        for f in all {
+            assert_eq!(serde_json::to_value(f).unwrap(), json!(f.name()));
+        }
+    }
+
+    #[test]
     fn ill_formed_histories_are_rejected() {
         let mut h = History::default();
         h.push(op(0, Kind::Ok, F::Write, json!(3)));

@@ -258,6 +258,7 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machines::Machine;
     use rand::SeedableRng;
 
     #[test]
@@ -294,6 +295,75 @@ mod tests {
             6,
             "2n keys by default"
         );
+    }
+
+    #[test]
+    fn maelstrom_workloads_generate_their_own_requests() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let ops = |kind, rng: &mut StdRng| -> Vec<Invocation> {
+            let mut g = Generator::new(GeneratorConfig::for_workload(kind, 3, 6));
+            (0..400).map(|_| g.next(rng)).collect()
+        };
+        let ty = |inv: &Invocation| inv.request.type_name();
+        for inv in ops(WorkloadKind::Echo, &mut rng) {
+            assert_eq!((inv.f, ty(&inv)), (F::Echo, "echo".into()));
+            assert!(inv.value.as_str().unwrap().starts_with("Please echo "));
+        }
+        assert!(
+            ops(WorkloadKind::UniqueIds, &mut rng)
+                .iter()
+                .all(|i| ty(i) == "generate")
+        );
+        for kind in [WorkloadKind::Broadcast, WorkloadKind::GSet] {
+            let ops = ops(kind, &mut rng);
+            let added: Vec<u64> = ops
+                .iter()
+                .filter(|i| i.f != F::Read)
+                .map(|i| i.value.as_u64().unwrap())
+                .collect();
+            assert_eq!(
+                added,
+                (0..added.len() as u64).collect::<Vec<_>>(),
+                "fresh, in order"
+            );
+            assert!(
+                (150..250).contains(&added.len()),
+                "about half adds: {}",
+                added.len()
+            );
+        }
+        let deltas = |kind, rng: &mut StdRng| -> Vec<i64> {
+            ops(kind, rng)
+                .iter()
+                .filter(|i| i.f == F::Add)
+                .map(|i| i.value.as_i64().unwrap())
+                .collect()
+        };
+        let pn = deltas(WorkloadKind::PnCounter, &mut rng);
+        assert!(pn.iter().all(|d| (-5..5).contains(d)) && pn.iter().any(|d| *d < 0));
+        let g = deltas(WorkloadKind::GCounter, &mut rng);
+        assert!(g.iter().all(|d| (0..5).contains(d)), "{g:?}");
+        assert!(
+            (90..180).contains(&g.len()),
+            "a third are adds: {}",
+            g.len()
+        );
+    }
+
+    #[test]
+    fn workload_names_round_trip() {
+        for kind in WorkloadKind::ALL {
+            assert_eq!(kind.to_string().parse::<WorkloadKind>(), Ok(*kind));
+            assert!(kind.machine().build().serves(match kind.functions()[0] {
+                F::Txn => "txn",
+                F::Generate => "generate",
+                F::Echo => "echo",
+                F::Broadcast => "broadcast",
+                F::Add => "add",
+                _ => "read",
+            }));
+        }
+        assert!("kafka-ish".parse::<WorkloadKind>().is_err());
     }
 
     #[test]
