@@ -107,12 +107,22 @@ impl ReplicatedSet {
 
     /// Every element this node holds, in canonical-text order.
     pub fn values(&self) -> Vec<Value> {
-        if self.pending.is_empty() {
-            return self.committed.values();
+        // Both parts are sorted by key and disjoint: merge them.
+        let mut out = Vec::with_capacity(self.committed.len() + self.pending.len());
+        let mut a = self.committed.elements.iter().peekable();
+        let mut b = self.pending.elements.iter().peekable();
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some((ka, _)), Some((kb, _))) if ka <= kb => a.next(),
+                (Some(_), Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, _) => b.next(),
+            };
+            match next {
+                Some((_, v)) => out.push(v.clone()),
+                None => return out,
+            }
         }
-        let mut all = self.committed.elements.clone();
-        all.extend(self.pending.elements.clone());
-        all.into_values().collect()
     }
 
     /// Elements acknowledged here and not yet applied from the log.
@@ -172,12 +182,14 @@ mod tests {
             s.snapshot().is_empty(),
             "snapshots hold only the log's part"
         );
+        s.apply(json!(0));
+        s.apply(json!(3));
+        let merged = [json!(0), json!(1), json!(2), json!(3)];
+        assert_eq!(s.values(), merged, "merged in order");
         s.apply(json!(1));
         s.apply(json!(9));
-        assert_eq!(
-            (s.pending_len(), s.snapshot()),
-            (1, vec![json!(1), json!(9)])
-        );
+        let committed = vec![json!(0), json!(1), json!(3), json!(9)];
+        assert_eq!((s.pending_len(), s.snapshot()), (1, committed));
         s.restore(vec![json!(2), json!(5)]);
         assert_eq!(s.pending_len(), 0, "2 is committed in the snapshot");
         assert_eq!(s.values(), [json!(2), json!(5)]);

@@ -30,6 +30,7 @@ mod tests;
 
 use super::Verdict;
 use super::final_read::{FinalRead, FinalValue};
+use super::fx::FxMap;
 use super::history::{F, History, Kind, Op};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -132,7 +133,7 @@ pub fn analyse(history: &History, final_reads: &[FinalRead]) -> SetFullReport {
         }
     }
     let mut elements: Vec<Element> = Vec::new();
-    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ids: FxMap<String, usize> = FxMap::default();
     let mut reads = 0;
     for op in &history.ops {
         let is_add = matches!(op.f, F::Add | F::Broadcast);
@@ -201,7 +202,7 @@ pub fn analyse(history: &History, final_reads: &[FinalRead]) -> SetFullReport {
 /// The ids of the elements a read returned; anomalies for anything else in it.
 fn present_ids(
     value: &Value,
-    ids: &HashMap<String, usize>,
+    ids: &FxMap<String, usize>,
     label: &str,
     problems: &mut Anomalies,
 ) -> Vec<bool> {
@@ -243,7 +244,7 @@ fn observe(elements: &mut [Element], present: &[bool], read: Seen, done: Seen) {
 /// Applies the final reads; returns how many there were.
 fn judge_final_reads(
     elements: &mut [Element],
-    ids: &HashMap<String, usize>,
+    ids: &FxMap<String, usize>,
     final_reads: &[FinalRead],
     history: &History,
     problems: &mut Anomalies,

@@ -8,7 +8,9 @@
 //! Two nodes differ in `node`; two runs of one node differ in `incarnation`; two ids
 //! of one run differ in `n`. The text is unambiguous: the last two `-`-separated
 //! parts are numbers, so everything before them is the node id. Nothing goes
-//! through the log.
+//! through the log, so there is no replicated state: the snapshot is empty (every
+//! node's is the same, as snapshots must be) and restoring one keeps the node's
+//! counter, which only ever grows.
 
 use super::{Admit, Context, Rejection, StateMachine};
 use serde::{Deserialize, Serialize};
@@ -31,7 +33,8 @@ pub enum IdsReply {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum NoCommand {}
 
-/// The unique-ids machine: the next counter value of this node's run.
+/// The unique-ids machine: the next counter value of this node's run (local state,
+/// never replicated).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UniqueIdsMachine {
     next: u64,
@@ -41,8 +44,8 @@ impl StateMachine for UniqueIdsMachine {
     type Request = IdsRequest;
     type Command = NoCommand;
     type Reply = IdsReply;
-    /// The counter, so that a restored machine continues where this one was.
-    type Snapshot = u64;
+    /// Nothing: no state is replicated.
+    type Snapshot = ();
 
     const NAME: &'static str = "unique-ids";
     const REQUEST_TYPES: &'static [&'static str] = &["generate"];
@@ -66,15 +69,11 @@ impl StateMachine for UniqueIdsMachine {
         Err(Rejection::not_supported("generate is answered locally"))
     }
 
-    fn snapshot(&self) -> u64 {
-        self.next
-    }
+    fn snapshot(&self) -> Self::Snapshot {}
 
-    /// Never moves the counter back: a node that installs another node's snapshot
-    /// keeps handing out ids it never handed out before.
-    fn restore(&mut self, next: u64) {
-        self.next = self.next.max(next);
-    }
+    /// Keeps the counter: a node that installs a snapshot keeps handing out ids
+    /// it never handed out before.
+    fn restore(&mut self, _snapshot: ()) {}
 }
 
 #[cfg(test)]
@@ -118,7 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn restoring_an_older_snapshot_never_moves_the_counter_back() {
+    fn restoring_a_snapshot_never_moves_the_counter_back() {
         let mut m = UniqueIdsMachine::default();
         let old = m.snapshot();
         let first = generate(&mut m, "n1", 0);
@@ -127,11 +126,20 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_are_the_same_on_every_node() {
+        let (mut a, b) = (UniqueIdsMachine::default(), UniqueIdsMachine::default());
+        generate(&mut a, "n1", 0);
+        assert_eq!(a.snapshot_data(), b.snapshot_data());
+    }
+
+    #[test]
     fn restore_of_a_snapshot_answers_every_later_request_alike() {
+        // A node restores a snapshot into its running machine (the counter is
+        // local), so the restored machine is this one's state plus the snapshot.
         let mut m = MachineKind::UniqueIds.build();
         let generate = ClientBody::new("generate", json!({}));
         crate::machines::testing::drive(&mut m, &vec![generate.clone(); 7]);
-        let replies = assert_restore_answers_alike(&m, MachineKind::UniqueIds.build(), &[generate]);
+        let replies = assert_restore_answers_alike(&m, m.clone(), &[generate]);
         assert_eq!(
             replies[0],
             Ok(ClientBody::new("generate_ok", json!({"id": "n1-0-7"})))
