@@ -164,8 +164,8 @@ fn naive_run(test: &str, workload: &str, nodes: &str, node_args: &[&str]) -> (Va
 fn a_foreign_node_on_one_node_passes_and_gets_the_topology() {
     let (r, dir) = naive_run("naive-broadcast-1", "broadcast", "1", &[]);
     assert_eq!(r["valid"], true, "{r:#}");
-    let log = std::fs::read_to_string(dir.join("node-logs/n1.log")).unwrap();
-    assert!(log.contains(r#"topology: {"n1": []}"#), "{log}");
+    let log = std::fs::read_to_string(dir.join("node-logs/n0.log")).unwrap();
+    assert!(log.contains(r#"topology: {"n0": []}"#), "{log}");
     let (r, _) = naive_run("naive-pn-1", "pn-counter", "1", &["--counter"]);
     assert_eq!(r["valid"], true, "{r:#}");
 }
