@@ -23,9 +23,9 @@ use serde_json::{Value, json};
 
 /// The first seed at which `make`'s machine is caught on `workload`; panics when
 /// none is, and checks that the correct machine passes that seed.
-fn caught<M: Machine>(workload: WorkloadKind, make: impl Fn() -> M) -> Checked {
+fn caught<M: Machine + 'static>(workload: WorkloadKind, make: fn() -> M) -> Checked {
     let label = format!("{} on {workload}", make().name());
-    let run = |seed| run_checked_with(mutation_config(seed, workload), |_| make());
+    let run = |seed| run_checked_with(mutation_config(seed, workload), move |_| make());
     let checked =
         first_invalid(&label, run).unwrap_or_else(|| panic!("{label} survived {MAX_SEEDS} seeds"));
     let honest = run_checked(mutation_config(checked.config.seed, workload));
@@ -76,7 +76,7 @@ impl StateMachine for MangledEcho {
 
 #[test]
 fn the_echo_checker_catches_a_mangled_payload() {
-    let checked = caught(WorkloadKind::Echo, || MangledEcho);
+    let checked = caught(WorkloadKind::Echo, MangledEcho::default);
     assert_eq!(failed(&checked), ["echo"]);
 }
 
@@ -116,6 +116,54 @@ impl StateMachine for NodeBlindIds {
 fn the_unique_ids_checker_catches_ids_shared_between_nodes() {
     let checked = caught(WorkloadKind::UniqueIds, NodeBlindIds::default);
     assert_eq!(failed(&checked), ["unique-ids"]);
+}
+
+/// Ids from the node and a counter, forgetting the incarnation: a restarted node
+/// hands out its old ids again.
+#[derive(Clone, Debug, Default)]
+struct RestartBlindIds {
+    next: u64,
+}
+
+impl StateMachine for RestartBlindIds {
+    type Request = raft_kv::machines::unique_ids::IdsRequest;
+    type Command = NoCommand;
+    type Reply = IdsReply;
+    type Snapshot = ();
+    const NAME: &'static str = "unique-ids (no incarnation in the id)";
+    const REQUEST_TYPES: &'static [&'static str] = &["generate"];
+
+    fn admit(&mut self, _: Self::Request, ctx: &Context) -> Admit<Self> {
+        self.next += 1;
+        let id = format!("{}-{}", ctx.node, self.next);
+        Admit::Local {
+            reply: Ok(IdsReply::GenerateOk { id }),
+            replicate: None,
+        }
+    }
+    fn apply(&mut self, _: u64, command: NoCommand) -> Result<IdsReply, Rejection> {
+        match command {}
+    }
+    fn query(&self, _: &Self::Request) -> Result<IdsReply, Rejection> {
+        Err(Rejection::not_supported("local only"))
+    }
+    fn snapshot(&self) -> Self::Snapshot {}
+    fn restore(&mut self, _: ()) {}
+}
+
+#[test]
+fn the_unique_ids_checker_catches_ids_repeated_after_a_restart() {
+    let workload = WorkloadKind::UniqueIds;
+    let killing = |seed| {
+        let mut c = mutation_config(seed, workload);
+        c.kill_interval = Some(2.0);
+        c
+    };
+    let run = |seed| run_checked_with(killing(seed), |_| RestartBlindIds::default());
+    let checked = first_invalid("RestartBlindIds", run).expect("caught");
+    assert_eq!(failed(&checked), ["unique-ids"]);
+    let honest = run_checked(killing(checked.config.seed));
+    assert!(honest.valid(), "{}", honest.failure_report());
 }
 
 /// Acknowledges broadcasts but never hands them to the log: other nodes never
