@@ -16,10 +16,9 @@ impl Loop {
             .as_ref()
             .map(|c| convergence::written_keys(c.history()))
             .unwrap_or_default();
-        // Init used msg ids 1..=node count.
-        let mut msg_id = self.cfg.node_ids.len() as u64 + 1;
         for (index, node) in self.cfg.node_ids.clone().into_iter().enumerate() {
             for key in &keys {
+                let msg_id = self.init_client_msg_id();
                 let msg = Message {
                     src: INIT_CLIENT.into(),
                     dest: node.clone(),
@@ -30,7 +29,6 @@ impl Loop {
                     },
                 };
                 self.final_asked.insert(msg_id, (node.clone(), key.clone()));
-                msg_id += 1;
                 self.net.send(
                     now,
                     Packet {
