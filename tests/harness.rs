@@ -644,7 +644,7 @@ fn lin_kv_with_kills_restarts_the_nodes() {
     let data_dir = node_args
         .windows(2)
         .find(|w| w[0] == "--data-dir")
-        .map(|w| std::fs::canonicalize(w[1]).expect("the harness creates it"));
+        .map(|w| std::fs::canonicalize(w[1]).expect("the nodes created it"));
     assert_eq!(
         data_dir.is_some(),
         durable,
@@ -652,6 +652,9 @@ fn lin_kv_with_kills_restarts_the_nodes() {
     );
     if let Some(d) = data_dir {
         assert_eq!(d, dir.join("data"), "inside the run: {node_args:?}");
+        for id in ["n0", "n1", "n2"] {
+            assert!(d.join(id).is_dir(), "{id} kept its state there");
+        }
     }
     if durable {
         assert_eq!(out.status.code(), Some(0), "{summary}\n{err}");

@@ -209,9 +209,9 @@ impl TestArgs {
     /// The arguments for every node: those after `--`, plus, when `bin` is this
     /// raft-kv: `--machine` for the workload unless the user named one, and
     /// under `--nemesis kill`, `--data-dir DATA` (so killed nodes recover their
-    /// state) unless the user passed `--data-dir` or `--in-memory`, and only when
-    /// `bin --help` mentions `--data-dir` (a raft-kv without durable storage
-    /// rejects the flag). A foreign binary gets the user's arguments only.
+    /// state) unless the user passed a `--data-dir`, and only when `bin --help`
+    /// mentions `--data-dir` (a raft-kv without durable storage rejects the
+    /// flag). A foreign binary gets the user's arguments only.
     pub fn node_args_for(&self, bin: &Path, data: &Path) -> Vec<String> {
         let mut args = self.node_args.clone();
         let ours = std::env::current_exe()
@@ -226,7 +226,6 @@ impl TestArgs {
         }
         if self.process_faults().contains(&ProcessFault::Kill)
             && !named(&args, "--data-dir")
-            && !named(&args, "--in-memory")
             && help_mentions(bin, "--data-dir")
         {
             args.push("--data-dir".into());

@@ -104,11 +104,8 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     let dir =
         store::create_run_dir(&args.store, &args.workload.to_string()).map_err(Failure::Crash)?;
     let data = std::path::absolute(dir.join("data")).unwrap_or_else(|_| dir.join("data"));
+    // The node creates it (`<data>/<node id>/`) when it gets `--data-dir`.
     let node_args = args.node_args_for(&bin, &data);
-    if node_args.iter().any(|a| *a == data.display().to_string()) {
-        std::fs::create_dir_all(&data)
-            .map_err(|e| Failure::Crash(format!("cannot create {}: {e}", data.display())))?;
-    }
     let settings = report::Settings {
         command: std::env::args().collect(),
         workload: args.workload.to_string(),

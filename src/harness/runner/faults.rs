@@ -20,9 +20,13 @@ pub(super) enum NodeState {
     Paused,
     /// Killed: messages to it are dropped.
     Down,
-    /// Restarted at `since` (loop clock, µs) and sent `init`; until it answers
-    /// (by `deadline`) only the init reaches it.
-    Starting { since: u64, deadline: u64 },
+    /// Restarted at `since` (loop clock, µs) and sent `init` with msg id
+    /// `init`; until it answers that (by `deadline`) only the init reaches it.
+    Starting {
+        since: u64,
+        deadline: u64,
+        init: u64,
+    },
 }
 
 impl NodeState {
@@ -113,9 +117,13 @@ impl Loop {
         parts.join("  ")
     }
 
-    /// Node `node` answered `init` from the init client: a restarted node is up.
-    pub(super) fn on_init_ok(&mut self, now: u64, node: usize) {
-        if let Some(NodeState::Starting { since, .. }) = self.node_state.get(node).copied() {
+    /// Node `node` answered the init client's message `in_reply_to` with
+    /// `init_ok`: a restarted node is up once it answers its own `init` (not a
+    /// late answer of an incarnation killed since).
+    pub(super) fn on_init_ok(&mut self, now: u64, node: usize, in_reply_to: Option<u64>) {
+        if let Some(NodeState::Starting { since, init, .. }) = self.node_state.get(node).copied()
+            && in_reply_to == Some(init)
+        {
             self.node_state[node] = NodeState::Up;
             let ms = now.saturating_sub(since) as f64 / 1e3;
             let id = self.cfg.node_ids[node].clone();
@@ -165,11 +173,12 @@ impl Loop {
             let id = self.cfg.node_ids[i].clone();
             match self.nodes.restart(i) {
                 Ok(()) => {
+                    let init = self.send_init_to(now, i);
                     self.node_state[i] = NodeState::Starting {
                         since: now,
                         deadline: now + RESTART_INIT_TIMEOUT,
+                        init,
                     };
-                    self.send_init_to(now, i);
                     self.node_event(now, &id, "restarted", String::new());
                     back.push(id);
                 }
@@ -329,6 +338,7 @@ mod tests {
         let starting = NodeState::Starting {
             since: 0,
             deadline: 1,
+            init: 7,
         };
         assert!(starting.accepts(INIT_CLIENT));
         assert!(!starting.accepts("c3") && !starting.accepts("n1"));

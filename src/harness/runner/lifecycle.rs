@@ -11,22 +11,23 @@ impl Loop {
     /// Sends `init` to every node, from the init client.
     pub(super) fn send_init(&mut self) {
         for i in 0..self.cfg.node_ids.len() {
-            self.send_init_to(0, i);
+            let _ = self.send_init_to(0, i);
         }
     }
 
     /// Sends `init` to node `index` at `now`, from the init client, with the
-    /// init client's next msg id.
-    pub(super) fn send_init_to(&mut self, now: u64, index: usize) {
+    /// init client's next msg id, which it returns.
+    pub(super) fn send_init_to(&mut self, now: u64, index: usize) -> u64 {
+        let msg_id = self.init_client_msg_id();
         let Some(id) = self.cfg.node_ids.get(index).cloned() else {
-            return;
+            return msg_id;
         };
         let msg = Message {
             src: INIT_CLIENT.into(),
             dest: id.clone(),
             body: Body {
                 in_reply_to: None,
-                msg_id: Some(self.init_client_msg_id()),
+                msg_id: Some(msg_id),
                 payload: Payload::Init {
                     node_id: id.clone(),
                     node_ids: self.cfg.node_ids.clone(),
@@ -45,6 +46,7 @@ impl Loop {
                 },
             },
         );
+        msg_id
     }
 
     /// The init client's next msg id (from 1).

@@ -63,7 +63,7 @@ impl Loop {
                         && let Some(i) = self.cfg.node_ids.iter().position(|n| *n == msg.src)
                     {
                         self.awaiting_init.remove(&i);
-                        self.on_init_ok(now, i);
+                        self.on_init_ok(now, i, msg.body.in_reply_to);
                     }
                 }
                 Cargo::ToClient(msg) => {
