@@ -509,3 +509,230 @@ fn lww_kv_five_nodes_with_partitions_is_totally_available_and_converges() {
     assert!(finals.lines().count() >= 5, "{finals}");
     assert!(!r["partitions"].as_array().unwrap().is_empty(), "{r:#}");
 }
+
+/// Node events of `results.json` as (node, event) pairs, in order.
+fn node_events(r: &Value) -> Vec<(String, String)> {
+    r["node_events"]
+        .as_array()
+        .expect("node_events")
+        .iter()
+        .map(|e| {
+            (
+                e["node"].as_str().unwrap_or("").to_owned(),
+                e["event"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Every node the nemesis killed was restarted and answered `init` again (or
+/// was killed again first), and its log marks the restart.
+fn assert_restarts_answered(r: &Value, dir: &Path) -> usize {
+    let events = node_events(r);
+    let mut restarts = 0;
+    for (i, (node, event)) in events.iter().enumerate() {
+        if event != "restarted" {
+            continue;
+        }
+        restarts += 1;
+        let next = events[i + 1..]
+            .iter()
+            .find(|(n, e)| n == node && (e == "init_ok" || e == "killed"));
+        assert!(next.is_some(), "{node} restarted, never answered: {r:#}");
+        let log = std::fs::read_to_string(dir.join(format!("node-logs/{node}.log"))).unwrap();
+        assert!(log.contains("killed; restarted (incarnation"), "{log}");
+    }
+    let killed = events.iter().filter(|(_, e)| e == "killed").count();
+    assert_eq!(killed, restarts, "everything killed is restarted: {r:#}");
+    restarts
+}
+
+// Pauses (with partitions on their own schedule) lose nothing: the run is valid,
+// and every paused node is resumed.
+#[test]
+fn lin_kv_with_pauses_and_partitions_is_valid() {
+    let store = store("pause");
+    let mut args = vec![
+        "-w",
+        "lin-kv",
+        "--node-count",
+        "3",
+        "--time-limit",
+        "4",
+        "--rate",
+        "50",
+        "--concurrency",
+        "2n",
+        "--nemesis",
+        "partition,pause",
+        "--nemesis-interval",
+        "1",
+        // Seed 7 pauses a majority twice.
+        "--seed",
+        "7",
+    ];
+    args.extend(FAST);
+    let (out, dir) = run_with(&store, &args, true);
+    let (err, summary) = (stderr(&out), stdout(&out));
+    assert_eq!(out.status.code(), Some(0), "{summary}\n{err}");
+    let r = results(&dir);
+    assert_eq!(r["valid"], true, "{r:#}");
+    let faults = r["node_faults"].as_array().unwrap();
+    assert!(faults.iter().all(|f| f["fault"] == "pause"), "{r:#}");
+    assert!(
+        faults
+            .iter()
+            .any(|f| f["nodes"].as_array().unwrap().len() >= 2),
+        "a majority was paused: {r:#}"
+    );
+    let events = node_events(&r);
+    let paused = events.iter().filter(|(_, e)| e == "paused").count();
+    let resumed = events.iter().filter(|(_, e)| e == "resumed").count();
+    assert!(paused >= 2 && paused == resumed, "{events:?}");
+    assert!(!r["partitions"].as_array().unwrap().is_empty(), "{r:#}");
+    assert!(
+        err.contains("pause majority: "),
+        "shown as it happens: {err}"
+    );
+    assert!(summary.contains("node faults: 0 kills, "), "{summary}");
+    for e in r["node_exits"].as_array().unwrap() {
+        assert_eq!(
+            e["status"], "exit status: 0",
+            "resumed before the end: {r:#}"
+        );
+    }
+}
+
+// Kills: the node is SIGKILLed, started again with the same command, sent init
+// again, and takes traffic once it answers. A raft-kv with durable storage
+// (`--data-dir` in its --help) gets a data directory in the run and must stay
+// valid; one without loses what it kept in memory, which may be caught.
+#[test]
+fn lin_kv_with_kills_restarts_the_nodes() {
+    let store = store("kill");
+    let mut args = vec![
+        "-w",
+        "lin-kv",
+        "--node-count",
+        "3",
+        "--time-limit",
+        "4",
+        "--rate",
+        "50",
+        "--concurrency",
+        "2n",
+        "--nemesis",
+        "kill",
+        "--nemesis-interval",
+        "1",
+        // Seed 7 kills one node, then a majority twice.
+        "--seed",
+        "7",
+    ];
+    args.extend(FAST);
+    let (out, dir) = run_with(&store, &args, true);
+    let (err, summary) = (stderr(&out), stdout(&out));
+    let r = results(&dir);
+    let node_args: Vec<&str> = r["settings"]["node_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let durable = stdout(&help).contains("--data-dir");
+    let data_dir = node_args
+        .windows(2)
+        .find(|w| w[0] == "--data-dir")
+        .map(|w| std::fs::canonicalize(w[1]).expect("the nodes created it"));
+    assert_eq!(
+        data_dir.is_some(),
+        durable,
+        "--data-dir exactly when the node has it: {node_args:?}"
+    );
+    if let Some(d) = data_dir {
+        assert_eq!(d, dir.join("data"), "inside the run: {node_args:?}");
+        for id in ["n0", "n1", "n2"] {
+            assert!(d.join(id).is_dir(), "{id} kept its state there");
+        }
+    }
+    if durable {
+        assert_eq!(out.status.code(), Some(0), "{summary}\n{err}");
+        assert_eq!(r["valid"], true, "{r:#}");
+    } else {
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{summary}\n{err}");
+    }
+    assert_eq!(r["errors"], serde_json::json!([]), "{r:#}");
+    assert_eq!(
+        r["crashes"],
+        serde_json::json!([]),
+        "a kill is no crash: {r:#}"
+    );
+    assert!(assert_restarts_answered(&r, &dir) >= 5, "{r:#}");
+    assert!(r["net"]["dropped_node_down"].as_u64().unwrap() > 0, "{r:#}");
+    assert!(err.contains("kill majority: "), "{err}");
+    assert!(err.contains("is back (init_ok"), "{err}");
+    assert!(summary.contains("init_ok again: "), "{summary}");
+    for e in r["node_exits"].as_array().unwrap() {
+        assert_eq!(e["status"], "exit status: 0", "restarted and exited: {r:#}");
+    }
+}
+
+// A foreign node that keeps its map only in memory loses every acknowledged
+// write when killed; the harness sees it, as a read of nothing after a write.
+// (Maelstrom's lin-kv checker drops error-20 reads as failures; ours records them
+// as ok reads of nothing, which a register that was written cannot return.)
+#[test]
+fn foreign_in_memory_node_loses_acknowledged_writes_under_kill() {
+    let store = store("kill-in-memory");
+    let bin = fixture("single_map.py");
+    let (out, dir) = run(
+        &store,
+        &[
+            "-w",
+            "lin-kv",
+            "--bin",
+            &bin,
+            "--node-count",
+            "1",
+            "--time-limit",
+            "5",
+            "--rate",
+            "200",
+            "--concurrency",
+            "10",
+            "--key-count",
+            "8",
+            "--nemesis",
+            "kill",
+            "--nemesis-interval",
+            "1",
+            // Seed 4 kills n0 at 1.7 s and restarts it at 2.4 s: writes
+            // before, reads after.
+            "--seed",
+            "4",
+        ],
+    );
+    let summary = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{summary}\n{}", stderr(&out));
+    let r = results(&dir);
+    assert_eq!(r["valid"], false, "{r:#}");
+    // Nothing but our own flags: a foreign node gets no --data-dir.
+    assert_eq!(r["settings"]["node_args"], serde_json::json!([]), "{r:#}");
+    assert!(assert_restarts_answered(&r, &dir) >= 2, "{r:#}");
+    let lin = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "linearizable")
+        .expect("the linearizability checker ran");
+    assert_eq!(lin["valid"], false, "{lin:#}");
+    assert!(
+        lin["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().contains(" ok read null ")),
+        "a lost write shows as a read of nothing: {lin:#}"
+    );
+}

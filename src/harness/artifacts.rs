@@ -5,7 +5,7 @@
 //! run's length.
 
 use super::report::Results;
-use super::runner::RunOutput;
+use super::runner::{PartitionSpan, RunOutput};
 use super::{messages, plot, timeline};
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -18,6 +18,19 @@ pub const PICTURES: [&str; 5] = [
     "timeline.html",
     "messages.svg",
 ];
+
+/// The shaded bands of the plots and the timeline: partitions, then the kills
+/// and pauses that hit some node.
+pub fn bands(out: &RunOutput) -> Vec<PartitionSpan> {
+    let mut bands = out.partitions.clone();
+    bands.extend(
+        out.node_faults
+            .iter()
+            .filter(|f| !f.nodes.is_empty())
+            .map(|f| f.band()),
+    );
+    bands
+}
 
 /// Writes every file of the run `out` into `dir`.
 pub fn write_all(dir: &Path, out: &RunOutput, results: &Results) -> Result<(), String> {
@@ -42,7 +55,8 @@ pub fn write_all(dir: &Path, out: &RunOutput, results: &Results) -> Result<(), S
             .collect();
         write("final-reads.jsonl", lines.join("\n") + "\n")?;
     }
-    let (h, p, d) = (&out.history, &out.partitions, out.duration);
+    let bands = bands(out);
+    let (h, p, d) = (&out.history, &bands, out.duration);
     write("latency-raw.svg", plot::raw::latency_raw_svg(h, p, d))?;
     write(
         "latency-quantiles.svg",

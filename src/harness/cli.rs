@@ -5,9 +5,10 @@
 //! `n0`…`n(N-1)`).
 
 use crate::sim::Latency;
+use crate::sim::process_faults::ProcessFault;
 use crate::workload::concurrency::{Concurrency, parse_concurrency};
 use crate::workload::{Topology, WorkloadKind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `raft-kv test`.
 #[derive(clap::Args, Debug, Clone)]
@@ -38,8 +39,9 @@ pub struct TestArgs {
     /// Latency distribution: constant, uniform or exponential.
     #[arg(long, default_value = "constant", value_parser = ["constant", "uniform", "exponential"])]
     pub latency_dist: String,
-    /// Faults to inject, comma-separated: partition (none: no faults, the default).
-    #[arg(long, value_delimiter = ',', value_parser = ["none", "partition"])]
+    /// Faults to inject, comma-separated: partition, kill, pause (none: no
+    /// faults, the default).
+    #[arg(long, value_delimiter = ',', value_parser = ["none", "partition", "kill", "pause"])]
     pub nemesis: Vec<String>,
     /// Mean seconds between nemesis operations (each gap uniform in [0, 2 × this)).
     #[arg(long, default_value_t = 10.0)]
@@ -127,6 +129,22 @@ impl TestArgs {
         self.nemesis.iter().any(|n| n == "partition")
     }
 
+    /// The process faults `--nemesis` asks for (kill, pause), in the order given.
+    pub fn process_faults(&self) -> Vec<ProcessFault> {
+        let mut out = Vec::new();
+        for n in &self.nemesis {
+            let f = match n.as_str() {
+                "kill" => ProcessFault::Kill,
+                "pause" => ProcessFault::Pause,
+                _ => continue,
+            };
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
     /// `--nemesis` as written in reports: the faults, comma-separated, or `none`.
     pub fn nemesis_label(&self) -> String {
         let faults: Vec<&str> = self
@@ -192,22 +210,62 @@ impl TestArgs {
         }
     }
 
-    /// The arguments for every node: those after `--`, plus `--machine` for the
-    /// workload when `bin` is this raft-kv and the user named no machine.
-    pub fn node_args_for(&self, bin: &std::path::Path) -> Vec<String> {
+    /// The arguments for every node: those after `--`, plus, when `bin` is this
+    /// raft-kv: `--machine` for the workload unless the user named one, and
+    /// under `--nemesis kill`, `--data-dir DATA` (so killed nodes recover their
+    /// state) unless the user passed a `--data-dir`, and only when `bin --help`
+    /// mentions `--data-dir` (a raft-kv without durable storage rejects the
+    /// flag). A foreign binary gets the user's arguments only.
+    pub fn node_args_for(&self, bin: &Path, data: &Path) -> Vec<String> {
         let mut args = self.node_args.clone();
         let ours = std::env::current_exe()
             .and_then(|me| Ok(me.canonicalize()? == bin.canonicalize()?))
             .unwrap_or(false);
-        let named = args
-            .iter()
-            .any(|a| a == "--machine" || a.starts_with("--machine="));
-        if ours && !named {
+        if !ours {
+            return args;
+        }
+        if !named(&args, "--machine") {
             args.push("--machine".into());
             args.push(self.workload.machine().to_string());
         }
+        if self.process_faults().contains(&ProcessFault::Kill)
+            && !named(&args, "--data-dir")
+            && help_mentions(bin, "--data-dir")
+        {
+            args.push("--data-dir".into());
+            args.push(data.display().to_string());
+        }
         args
     }
+}
+
+/// True when `args` contain `flag` or `flag=…`.
+fn named(args: &[String], flag: &str) -> bool {
+    args.iter().any(|a| {
+        a.strip_prefix(flag)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('='))
+    })
+}
+
+/// True when `bin --help` succeeds and its output mentions `flag` (only ever
+/// asked of this raft-kv: a foreign node might wait for stdin).
+fn help_mentions(bin: &Path, flag: &str) -> bool {
+    std::process::Command::new(bin)
+        .arg("--help")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && mentions(&String::from_utf8_lossy(&o.stdout), flag))
+}
+
+/// True when `text` holds `flag` as a whole word (`--data-dir`, not `--data-directory`).
+fn mentions(text: &str, flag: &str) -> bool {
+    text.match_indices(flag).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + flag.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        !word(before) && !word(after)
+    })
 }
 
 fn parse_workload(s: &str) -> Result<WorkloadKind, String> {
@@ -258,6 +316,37 @@ mod tests {
         assert_eq!(a.node_ids(), ["n0", "n1", "n2"]);
         assert!(a.partitions());
         assert_eq!(a.nemesis_label(), "partition");
+    }
+
+    #[test]
+    fn nemesis_lists_and_the_data_dir_flag() {
+        let a = parse(&["--nemesis", "partition,kill,pause,kill"]);
+        assert!(a.partitions());
+        assert_eq!(
+            a.process_faults(),
+            [ProcessFault::Kill, ProcessFault::Pause]
+        );
+        assert_eq!(a.nemesis_label(), "partition,kill,pause,kill");
+        let a = parse(&["--nemesis", "pause"]);
+        assert!(!a.partitions());
+        assert_eq!(a.process_faults(), [ProcessFault::Pause]);
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(named(&args(&["--data-dir", "x"]), "--data-dir"));
+        assert!(named(&args(&["--data-dir=x"]), "--data-dir"));
+        assert!(!named(&args(&["--data-directory", "x"]), "--data-dir"));
+        assert!(mentions(
+            "  --data-dir <DIR>  where state lives",
+            "--data-dir"
+        ));
+        assert!(!mentions("  --data-directory <DIR>", "--data-dir"));
+        assert!(!mentions("  --no-data-dir", "--data-dir"));
+        assert!(!mentions("", "--data-dir"));
+        // A foreign binary gets the user's arguments only.
+        let a = parse(&["--nemesis", "kill", "--", "--flag"]);
+        assert_eq!(
+            a.node_args_for(Path::new("/bin/sh"), Path::new("/tmp/data")),
+            ["--flag"]
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub enum Fate {
     InFlight,
     /// Delivered at this time (µs on the run's clock).
     Delivered(u64),
-    /// Cut by a partition at this time (µs).
+    /// Cut by a partition, or its destination node was down, at this time (µs).
     Dropped(u64),
 }
 

@@ -43,7 +43,7 @@ pub fn messages_svg(journal: &Journal) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="8" y="16" font-size="12">{} of {} messages; time goes down (ms since the first); red: dropped by a partition</text>"#,
+        r#"<text x="8" y="16" font-size="12">{} of {} messages; time goes down (ms since the first); red: dropped (a partition, or a node down)</text>"#,
         entries.len(),
         journal.total()
     );

@@ -3,8 +3,9 @@
 //! through a latency model and partitions, drives Maelstrom-rules clients, checks
 //! the history and stores a report (`store/<workload>/<timestamp>/`).
 //!
-//! One job per file: [`cli`] flags, [`process`] child processes, [`net`] delays
-//! and cuts, [`journal`] the record of messages, [`partitions`] the nemesis,
+//! One job per file: [`cli`] flags, [`process`] child processes (and their kills,
+//! pauses and restarts), [`net`] delays and cuts, [`journal`] the record of
+//! messages, [`partitions`] the partition nemesis,
 //! [`runner`] the event loop, [`checks`] the checkers, [`report`] results and
 //! summary, [`artifacts`] the files of a run, [`plot`], [`timeline`] and
 //! [`messages`] the pictures, [`store`] the directory layout, [`progress`] the
@@ -87,7 +88,6 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     args.validate().map_err(Failure::BadArgs)?;
     let latency = args.latency_model().map_err(Failure::BadArgs)?;
     let bin = args.node_binary().map_err(Failure::Crash)?;
-    let node_args = args.node_args_for(&bin);
     let node_ids = args.node_ids();
     let node_count = node_ids.len();
     let concurrency = args.concurrency.resolve(node_count);
@@ -109,6 +109,9 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
     }
     let dir =
         store::create_run_dir(&args.store, &args.workload.to_string()).map_err(Failure::Crash)?;
+    let data = std::path::absolute(dir.join("data")).unwrap_or_else(|_| dir.join("data"));
+    // The node creates it (`<data>/<node id>/`) when it gets `--data-dir`.
+    let node_args = args.node_args_for(&bin, &data);
     let settings = report::Settings {
         command: std::env::args().collect(),
         workload: args.workload.to_string(),
@@ -156,9 +159,11 @@ fn run_once(args: &TestArgs, index: u64) -> Result<Validity, Failure> {
         },
         generator,
         time_limit: (args.time_limit * 1e6) as u64,
-        nemesis_interval: args
-            .partitions()
-            .then_some((args.nemesis_interval * 1e6) as u64),
+        nemesis: runner::NemesisConfig {
+            partitions: args.partitions(),
+            processes: args.process_faults(),
+            interval: (args.nemesis_interval * 1e6) as u64,
+        },
         seed,
         progress: progress::Mode::detect(args.no_progress),
         final_reads_after: consistency

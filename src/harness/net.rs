@@ -2,7 +2,9 @@
 //! queue keyed by delivery time (real clock, µs) and are dropped when the current
 //! partition cuts their link, checked at send and at delivery. Messages between a
 //! client and a node take no time, as in Maelstrom (client latency would only hide
-//! anomalies), and are never cut. Every message is noted in the [`Journal`].
+//! anomalies), and are never cut. A message due at a node that is down (killed,
+//! or restarted and not yet initialised) is dropped at delivery. Every message is
+//! noted in the [`Journal`].
 
 use super::journal::Journal;
 use crate::protocol::Message;
@@ -52,6 +54,9 @@ pub struct NetCounters {
     pub client_messages: u64,
     /// Node-to-node messages dropped by partitions.
     pub dropped: u64,
+    /// Messages (from nodes or clients) dropped because their destination node
+    /// was down: killed, or restarted and not yet answering `init`.
+    pub dropped_node_down: u64,
 }
 
 /// The delay queue, the current partition and the journal.
@@ -111,8 +116,9 @@ impl Net {
         self.queue.peek().map(|Reverse((at, _))| *at)
     }
 
-    /// Packets due by `now`, in delivery order, minus those the partition cuts.
-    pub fn due(&mut self, now: u64) -> Vec<Packet> {
+    /// Packets due by `now`, in delivery order, minus those the partition cuts
+    /// and those `accepts` refuses (a destination node that is down).
+    pub fn due(&mut self, now: u64, accepts: impl Fn(&Packet) -> bool) -> Vec<Packet> {
         let mut out = Vec::new();
         while let Some(&Reverse((at, seq))) = self.queue.peek() {
             if at > now {
@@ -124,6 +130,11 @@ impl Net {
             };
             if p.between_nodes && self.partition.blocks(&p.src, &p.dest) {
                 self.counters.dropped += 1;
+                self.journal.dropped(now, entry);
+                continue;
+            }
+            if !accepts(&p) {
+                self.counters.dropped_node_down += 1;
                 self.journal.dropped(now, entry);
                 continue;
             }
@@ -185,7 +196,7 @@ mod tests {
         p.between_nodes = false;
         net.send(7, p);
         assert_eq!(net.next_at(), Some(7));
-        assert_eq!(net.due(7).len(), 1);
+        assert_eq!(net.due(7, |_| true).len(), 1);
         assert_eq!(net.counters().client_messages, 1);
         assert_eq!(net.take_journal().entries()[0].fate, Fate::Delivered(7));
     }
@@ -198,15 +209,23 @@ mod tests {
             Journal::default(),
         );
         net.send(0, pkt("n1", "n2"));
-        assert!(net.due(99).is_empty());
-        assert_eq!(net.due(100).len(), 1);
+        assert!(net.due(99, |_| true).is_empty());
+        assert_eq!(net.due(100, |_| true).len(), 1);
         let cut = Partition::groups(&[vec!["n1".into()], vec!["n2".into()]]);
         net.send(200, pkt("n1", "n2"));
         net.set_partition(cut.clone());
-        assert!(net.due(300).is_empty(), "cut at delivery");
+        assert!(net.due(300, |_| true).is_empty(), "cut at delivery");
         net.send(300, pkt("n2", "n1"));
         assert_eq!(net.in_flight(), 0, "cut at send");
         assert_eq!(net.counters().dropped, 2);
         assert_eq!(net.counters().server_messages, 3);
+        net.set_partition(Partition::none());
+        net.send(400, pkt("n2", "n1"));
+        net.send(400, pkt("n1", "n2"));
+        let due = net.due(500, |p| p.dest != "n1");
+        assert_eq!(due.len(), 1, "n1 is down");
+        assert_eq!(due[0].dest, "n2");
+        assert_eq!(net.counters().dropped_node_down, 1);
+        assert_eq!(net.counters().dropped, 2, "not a partition");
     }
 }

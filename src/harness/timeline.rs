@@ -165,7 +165,7 @@ body{{font-family:sans-serif;font-size:11px;margin:8px}}\n\
 
 fn legend() -> String {
     format!(
-        "One column per client process, one box per operation from invocation to completion; rows are events in time order (time on the left), so short operations stay readable. <span style=\"color:{}\">ok</span> <span style=\"color:{}\">fail</span> <span style=\"color:{}\">info</span> (unknown outcome); grey bands: partitions. Hover a box for the operation.",
+        "One column per client process, one box per operation from invocation to completion; rows are events in time order (time on the left), so short operations stay readable. <span style=\"color:{}\">ok</span> <span style=\"color:{}\">fail</span> <span style=\"color:{}\">info</span> (unknown outcome); bands: partitions (grey), kills (red), pauses (blue). Hover a box for the operation.",
         colour(Kind::Ok),
         colour(Kind::Fail),
         colour(Kind::Info)
@@ -215,9 +215,10 @@ fn page_body(
         let (r0, r1) = (row(p.start_us), row(p.end_us));
         let _ = writeln!(
             s,
-            "<div class=\"part\" style=\"top:{:.1}px;height:{:.1}px;width:{width:.0}px\" title=\"{}\"></div>",
+            "<div class=\"part\" style=\"top:{:.1}px;height:{:.1}px;width:{width:.0}px;background:{}40\" title=\"{}\"></div>",
             y(r0),
             ((r1 - r0) * ROW).max(2.0),
+            super::plot::band_colour(&p.description),
             escape(&format!(
                 "{} ({:.3}–{:.3} s)",
                 p.description,

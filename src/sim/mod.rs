@@ -10,6 +10,7 @@ pub mod kill;
 pub mod matrix;
 pub mod nemesis;
 pub mod network;
+pub mod process_faults;
 pub mod run;
 
 pub use cluster::{Cluster, NetStats};

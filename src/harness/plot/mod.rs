@@ -101,6 +101,16 @@ const RIGHT: f64 = 150.0;
 const TOP: f64 = 30.0;
 const BOTTOM: f64 = 45.0;
 
+/// The colour of a fault band, by its description's first word (Jepsen's
+/// colours for kill and pause; grey for partitions), as `#rrggbb`.
+pub fn band_colour(description: &str) -> &'static str {
+    match description.split(' ').next() {
+        Some("kill") => "#d9544f",
+        Some("pause") => "#4f6fd9",
+        _ => "#999999",
+    }
+}
+
 /// A chart: time on x (s), `scale` on y.
 pub struct Chart {
     t_max: f64,
@@ -109,7 +119,8 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// Starts a chart over `duration` µs with `title`, faults shaded, axes drawn.
+    /// Starts a chart over `duration` µs with `title`, faults (`partitions`:
+    /// partitions, kills and pauses) shaded, axes drawn.
     pub fn new(
         title: &str,
         y_label: &str,
@@ -129,16 +140,17 @@ impl Chart {
         let _ = writeln!(c.out, r#"<rect width="{W}" height="{H}" fill="white"/>"#);
         let _ = writeln!(
             c.out,
-            r#"<text x="{LEFT}" y="18" font-size="13">{} (shaded: partitions)</text>"#,
+            r#"<text x="{LEFT}" y="18" font-size="13">{} (shaded: partitions grey, kills red, pauses blue)</text>"#,
             escape(title)
         );
         for p in partitions {
             let (x0, x1) = (c.x(p.start_us as f64 / 1e6), c.x(p.end_us as f64 / 1e6));
             let _ = writeln!(
                 c.out,
-                r##"<rect x="{x0:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="#999" fill-opacity="0.2"><title>{}</title></rect>"##,
+                r##"<rect x="{x0:.1}" y="{TOP}" width="{:.1}" height="{:.1}" fill="{}" fill-opacity="0.25"><title>{}</title></rect>"##,
                 (x1 - x0).max(0.5),
                 H - TOP - BOTTOM,
+                band_colour(&p.description),
                 escape(&p.description)
             );
         }

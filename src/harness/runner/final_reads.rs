@@ -37,15 +37,13 @@ impl Loop {
         );
     }
 
-    /// Sends the set-up messages (msg ids after init's 1..=node count); returns
-    /// false when there are none.
+    /// Sends the set-up messages; returns false when there are none.
     pub(super) fn send_setup(&mut self, now: u64) -> bool {
-        let first = self.cfg.node_ids.len() as u64 + 1;
-        for (i, (node, payload)) in self.cfg.setup.clone().into_iter().enumerate() {
+        for (node, payload) in self.cfg.setup.clone() {
             let Some(index) = self.cfg.node_ids.iter().position(|n| *n == node) else {
                 continue;
             };
-            let msg_id = first + i as u64;
+            let msg_id = self.init_client_msg_id();
             self.awaiting_setup.insert(msg_id);
             self.send_from_init_client(now, index, msg_id, payload);
         }
@@ -59,14 +57,12 @@ impl Loop {
             .as_ref()
             .map(|c| final_read_requests(self.cfg.generator.kind, c.history()))
             .unwrap_or_default();
-        // Init and set-up used the msg ids before these.
-        let mut msg_id = (self.cfg.node_ids.len() + self.cfg.setup.len()) as u64 + 1;
         for index in 0..self.cfg.node_ids.len() {
             for (key, request) in &requests {
                 let node = self.cfg.node_ids[index].clone();
+                let msg_id = self.init_client_msg_id();
                 self.final_asked.insert(msg_id, (node, key.clone()));
                 self.send_from_init_client(now, index, msg_id, request.clone());
-                msg_id += 1;
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The node processes' life as the loop sees it: the `init` handshake, a node
-//! closing its stdout (a crash), and shutdown at the end.
+//! The node processes' life as the loop sees it: the `init` handshake (at the
+//! start and after a restart), a node closing its stdout (a crash, unless the
+//! nemesis killed it), and shutdown at the end.
 
 use super::{Crash, INIT_CLIENT, Loop, NodeExit};
 use crate::harness::net::{Cargo, Packet};
@@ -9,37 +10,57 @@ use std::time::Duration;
 impl Loop {
     /// Sends `init` to every node, from the init client.
     pub(super) fn send_init(&mut self) {
-        let ids = self.cfg.node_ids.clone();
-        for (i, id) in ids.iter().enumerate() {
-            let msg = Message {
-                src: INIT_CLIENT.into(),
-                dest: id.clone(),
-                body: Body {
-                    in_reply_to: None,
-                    msg_id: Some(i as u64 + 1),
-                    payload: Payload::Init {
-                        node_id: id.clone(),
-                        node_ids: ids.clone(),
-                    },
-                },
-            };
-            self.net.send(
-                0,
-                Packet {
-                    src: INIT_CLIENT.into(),
-                    dest: id.clone(),
-                    between_nodes: false,
-                    cargo: Cargo::ToNode {
-                        index: i,
-                        line: msg.to_line(),
-                    },
-                },
-            );
+        for i in 0..self.cfg.node_ids.len() {
+            let _ = self.send_init_to(0, i);
         }
     }
 
-    /// Node `node` closed its stdout: records the crash and stops the run.
-    pub(super) fn on_closed(&mut self, now: u64, node: usize) {
+    /// Sends `init` to node `index` at `now`, from the init client, with the
+    /// init client's next msg id, which it returns.
+    pub(super) fn send_init_to(&mut self, now: u64, index: usize) -> u64 {
+        let msg_id = self.init_client_msg_id();
+        let Some(id) = self.cfg.node_ids.get(index).cloned() else {
+            return msg_id;
+        };
+        let msg = Message {
+            src: INIT_CLIENT.into(),
+            dest: id.clone(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(msg_id),
+                payload: Payload::Init {
+                    node_id: id.clone(),
+                    node_ids: self.cfg.node_ids.clone(),
+                },
+            },
+        };
+        self.net.send(
+            now,
+            Packet {
+                src: INIT_CLIENT.into(),
+                dest: id,
+                between_nodes: false,
+                cargo: Cargo::ToNode {
+                    index,
+                    line: msg.to_line(),
+                },
+            },
+        );
+        msg_id
+    }
+
+    /// The init client's next msg id (from 1).
+    pub(super) fn init_client_msg_id(&mut self) -> u64 {
+        self.next_init_msg_id += 1;
+        self.next_init_msg_id
+    }
+
+    /// Incarnation `incarnation` of node `node` closed its stdout: unless the
+    /// nemesis killed it, records the crash and stops the run.
+    pub(super) fn on_closed(&mut self, now: u64, node: usize, incarnation: u32) {
+        if !self.nodes.is_current(node, incarnation) {
+            return;
+        }
         let id = self.cfg.node_ids.get(node).cloned().unwrap_or_default();
         let status = self
             .nodes

@@ -5,10 +5,11 @@
 //! One job per file: this file the loop itself (wait for the next thing to do,
 //! then do it), `phases.rs` the moves from phase to phase, `routing.rs` lines
 //! between nodes and clients, `lifecycle.rs` the init handshake, crashes and
-//! shutdown, `nemesis.rs` partitions, `final_reads.rs` the set-up messages
-//! (broadcast's topology) and the final reads (lww-kv, sets, counters),
-//! `output.rs` what a run produces.
+//! shutdown, `nemesis.rs` partitions, `faults.rs` kills and pauses,
+//! `final_reads.rs` the set-up messages (broadcast's topology) and the final
+//! reads (lww-kv, sets, counters), `output.rs` what a run produces.
 
+mod faults;
 mod final_reads;
 mod lifecycle;
 mod nemesis;
@@ -16,7 +17,9 @@ mod output;
 mod phases;
 mod routing;
 
-pub use output::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
+pub use output::{
+    Crash, MAX_NODE_EVENTS, NodeEvent, NodeExit, NodeFaultSpan, PartitionSpan, RunOutput, Violation,
+};
 pub use routing::envelope;
 
 use super::journal::Journal;
@@ -27,7 +30,9 @@ use super::progress::{Mode, Progress};
 use crate::check::lww::FinalValue;
 use crate::protocol::Payload;
 use crate::sim::Latency;
+use crate::sim::process_faults::{ProcessFault, ProcessNemesis};
 use crate::workload::{ClientConfig, Clients, GeneratorConfig};
+use faults::{NodeState, OpenFault};
 use phases::Phase;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -57,14 +62,24 @@ pub struct RunConfig {
     pub generator: GeneratorConfig,
     /// How long clients issue operations, µs.
     pub time_limit: u64,
-    /// Partition start/heal period, µs; `None`: no nemesis.
-    pub nemesis_interval: Option<u64>,
+    pub nemesis: NemesisConfig,
     pub seed: u64,
     pub progress: Mode,
     /// After draining, wait this many µs without load, then send the workload's
     /// final reads to every node (lww-kv, sets, counters). `None`: no final reads.
     pub final_reads_after: Option<u64>,
     pub logging: Logging,
+}
+
+/// The faults of a run (`--nemesis`, `--nemesis-interval`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NemesisConfig {
+    /// Network partitions, on their own schedule.
+    pub partitions: bool,
+    /// Kills and pauses, on one schedule shared by both (Jepsen's db package).
+    pub processes: Vec<ProcessFault>,
+    /// Mean gap between steps of each schedule, µs.
+    pub interval: u64,
 }
 
 /// What to copy to stderr while running (Maelstrom's `--log-*` flags).
@@ -97,6 +112,15 @@ struct Loop {
     nemesis: Option<Schedule>,
     nemesis_rng: StdRng,
     open_partition: Option<(u64, String)>,
+    /// The kill/pause schedule, while clients run.
+    faults: Option<ProcessNemesis>,
+    fault_rng: StdRng,
+    /// Each node's state, by index.
+    node_state: Vec<NodeState>,
+    open_kill: Option<OpenFault>,
+    open_pause: Option<OpenFault>,
+    /// The init client's last msg id.
+    next_init_msg_id: u64,
     abort: bool,
     /// Final reads sent: msg_id -> (node, key).
     final_asked: BTreeMap<u64, (String, Value)>,
@@ -142,11 +166,16 @@ pub fn run(cfg: RunConfig) -> RunOutput {
             progress.notice(&notice);
         }
         if let Some(c) = lp.clients.as_ref() {
-            let label = lp
+            let mut label = lp
                 .open_partition
                 .as_ref()
-                .map_or("healed", |(_, d)| d.as_str());
-            progress.update(now - lp.t0, lp.cfg.time_limit, c.history(), label);
+                .map_or("healed", |(_, d)| d.as_str())
+                .to_owned();
+            let faults = lp.fault_label();
+            if !faults.is_empty() {
+                label = format!("{label}  nodes: {faults}");
+            }
+            progress.update(now - lp.t0, lp.cfg.time_limit, c.history(), &label);
         }
         lp.wait(now, phase, &progress, &events);
         if lp.abort {
@@ -166,6 +195,12 @@ impl Loop {
                 Journal::new(cfg.logging.net_send, cfg.logging.net_recv),
             ),
             nemesis_rng: StdRng::seed_from_u64(crate::node::mix(cfg.seed, 2)),
+            fault_rng: StdRng::seed_from_u64(crate::node::mix(cfg.seed, 4)),
+            faults: None,
+            node_state: vec![NodeState::Up; cfg.node_ids.len()],
+            open_kill: None,
+            open_pause: None,
+            next_init_msg_id: 0,
             clock: Instant::now(),
             nodes,
             out: RunOutput::default(),
@@ -202,6 +237,7 @@ impl Loop {
                 .as_ref()
                 .and_then(|c| c.next_wakeup().map(|t| t + self.t0)),
             self.nemesis.as_ref().map(|s| s.next_at() + self.t0),
+            self.next_fault_at(),
             progress.next_at().map(|t| t + self.t0),
             Some(phase.deadline()),
         ]
@@ -219,7 +255,8 @@ impl Loop {
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
-            // Every reader thread ended: every node closed stdout (each reported).
+            // Cannot happen while `nodes` keeps a sender for restarts; a closed
+            // stdout is reported by its own event.
             Err(RecvTimeoutError::Disconnected) => self.abort = true,
         }
     }
@@ -228,15 +265,17 @@ impl Loop {
         let now = self.now();
         match ev {
             Event::Line { node, line } => self.route(now, node, line),
-            Event::Closed { node } => self.on_closed(now, node),
+            Event::Closed { node, incarnation } => self.on_closed(now, node, incarnation),
         }
     }
 
-    /// Ends the run: closes the last partition, takes the history, collects the
-    /// final reads and counters, and shuts the nodes down.
+    /// Ends the run: closes the last partition and fault spans (resuming paused
+    /// nodes), takes the history, collects the final reads and counters, and
+    /// shuts the nodes down.
     fn finish(mut self) -> RunOutput {
         let now = self.now();
         self.close_partition(now);
+        self.settle_faults(now);
         if let Some(mut c) = self.clients.take() {
             c.finish(now - self.t0);
             self.out.unexpected_replies = c.unexpected_replies();

@@ -1,9 +1,13 @@
 //! The phases of a run and the moves between them: init handshake, set-up
-//! messages (broadcast's topology), client load (with the nemesis), drain, and for
-//! workloads with final reads a quiet period then the final reads.
+//! messages (broadcast's topology), client load (with the nemesis), drain (after
+//! healing, resuming and restarting every node, and once restarted nodes answered
+//! `init`), and for workloads with final reads a quiet period then the final
+//! reads.
 
 use super::Loop;
+use super::faults::RESTART_INIT_TIMEOUT;
 use crate::harness::partitions::Schedule;
+use crate::sim::process_faults::ProcessNemesis;
 use crate::workload::{Clients, Generator};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -106,20 +110,29 @@ impl Loop {
             Phase::Running { end } => {
                 if now < end {
                     self.nemesis_step(now);
+                    self.fault_step(now);
                 } else {
                     if let Some(c) = self.clients.as_mut() {
                         c.stop();
                     }
                     self.nemesis = None;
                     self.heal(now);
+                    // Everything paused or killed is back before the drain.
+                    self.end_faults(now);
+                    let restarts = if self.restarting() {
+                        RESTART_INIT_TIMEOUT
+                    } else {
+                        0
+                    };
                     return Some(Phase::Draining {
-                        deadline: now + self.cfg.clients.timeout,
+                        deadline: now + self.cfg.clients.timeout.max(restarts),
                     });
                 }
             }
             Phase::Draining { deadline } => {
+                self.fault_step(now);
                 let idle = self.clients.as_ref().is_none_or(|c| c.outstanding() == 0);
-                if idle || now >= deadline {
+                if (idle && !self.restarting()) || now >= deadline {
                     match self.cfg.final_reads_after {
                         Some(quiet) => {
                             // Duration and msgs/op cover the load, not the probe.
@@ -147,12 +160,14 @@ impl Loop {
         Some(phase)
     }
 
-    /// Starts the clients (history time 0 is `now`) and the nemesis schedule.
+    /// Starts the clients (history time 0 is `now`) and the nemesis schedules.
     fn start_clients(&mut self, now: u64) {
         self.t0 = now;
         let rng = StdRng::seed_from_u64(crate::node::mix(self.cfg.seed, 3));
         let generator = Generator::new(self.cfg.generator.clone());
         self.clients = Some(Clients::new(self.cfg.clients.clone(), generator, rng, 0));
-        self.nemesis = self.cfg.nemesis_interval.map(|i| Schedule::new(0, i));
+        let n = &self.cfg.nemesis;
+        self.nemesis = n.partitions.then(|| Schedule::new(0, n.interval));
+        self.faults = ProcessNemesis::new(&n.processes, 0, n.interval);
     }
 }

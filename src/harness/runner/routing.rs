@@ -40,7 +40,12 @@ impl Loop {
 
     /// Hands every packet due by `now` to its node, client, or the init client.
     pub(super) fn deliver(&mut self, now: u64) {
-        for p in self.net.due(now) {
+        let states = &self.node_state;
+        let due = self.net.due(now, |p| match p.cargo {
+            Cargo::ToNode { index, .. } => states.get(index).is_none_or(|s| s.accepts(&p.src)),
+            Cargo::ToClient(_) => true,
+        });
+        for p in due {
             match p.cargo {
                 Cargo::ToNode { index, line } => {
                     // A node whose stdin is gone has exited; its Closed event reports it.
@@ -65,6 +70,7 @@ impl Loop {
                         && let Some(i) = self.cfg.node_ids.iter().position(|n| *n == msg.src)
                     {
                         self.awaiting_init.remove(&i);
+                        self.on_init_ok(now, i, msg.body.in_reply_to);
                     }
                 }
                 Cargo::ToClient(msg) => {

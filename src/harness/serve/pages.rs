@@ -123,10 +123,11 @@ pub fn run(run: &RunInfo, timeline_pages: usize) -> String {
     let net = &r["net"];
     let _ = writeln!(
         b,
-        "<tr><th>network</th><td>{} node-to-node messages per op · {} sent · {} dropped by partitions · {} client messages</td></tr>",
+        "<tr><th>network</th><td>{} node-to-node messages per op · {} sent · {} dropped by partitions · {} dropped at nodes down · {} client messages</td></tr>",
         fixed(&st["msgs_per_op"], 2),
         text(&net["server_messages"]),
         text(&net["dropped"]),
+        text(&net["dropped_node_down"]),
         text(&net["client_messages"])
     );
     b.push_str("</table>\n");
@@ -208,7 +209,8 @@ pub fn run(run: &RunInfo, timeline_pages: usize) -> String {
     page(&format!("{} {}", run.workload, run.id), &b)
 }
 
-/// Errors, crashes and protocol violations, when there are any.
+/// Errors, crashes, protocol violations, partitions, kills and pauses, when
+/// there are any.
 fn problems(b: &mut String, r: &Value) {
     let list = |key: &str| r[key].as_array().cloned().unwrap_or_default();
     for (key, title) in [
@@ -239,6 +241,39 @@ fn problems(b: &mut String, r: &Value) {
                 p["start_us"].as_f64().unwrap_or(0.0) / 1e6,
                 p["end_us"].as_f64().unwrap_or(0.0) / 1e6,
                 escape(p["description"].as_str().unwrap_or(""))
+            );
+        }
+        b.push_str("</table>\n");
+    }
+    let faults = list("node_faults");
+    if !faults.is_empty() {
+        let _ = writeln!(
+            b,
+            "<h2>Kills and pauses</h2><table><tr><th>from (s)</th><th>to (s)</th><th>fault</th></tr>"
+        );
+        for f in faults {
+            let _ = writeln!(
+                b,
+                "<tr><td>{:.3}</td><td>{:.3}</td><td>{}</td></tr>",
+                f["start_us"].as_f64().unwrap_or(0.0) / 1e6,
+                f["end_us"].as_f64().unwrap_or(0.0) / 1e6,
+                escape(f["description"].as_str().unwrap_or(""))
+            );
+        }
+        b.push_str("</table>\n");
+        let events = list("node_events");
+        let _ = writeln!(
+            b,
+            "<h3>Node events</h3><table><tr><th>at (s)</th><th>node</th><th>event</th></tr>"
+        );
+        for e in events {
+            let _ = writeln!(
+                b,
+                "<tr><td>{:.3}</td><td>{}</td><td>{} {}</td></tr>",
+                e["time_s"].as_f64().unwrap_or(0.0),
+                escape(e["node"].as_str().unwrap_or("")),
+                escape(e["event"].as_str().unwrap_or("")),
+                escape(e["detail"].as_str().unwrap_or(""))
             );
         }
         b.push_str("</table>\n");

@@ -13,7 +13,7 @@ use super::pages;
 use super::paths::{percent_decode, resolve};
 use super::runs::{self, RunInfo};
 use crate::check::history::History;
-use crate::harness::runner::PartitionSpan;
+use crate::harness::runner::{NodeFaultSpan, PartitionSpan};
 use crate::harness::timeline;
 use std::path::Path;
 
@@ -113,8 +113,16 @@ fn timeline_page(run: &RunInfo, query: &str) -> Reply {
         .find_map(|kv| kv.strip_prefix("page="))
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    let partitions: Vec<PartitionSpan> =
+    let mut partitions: Vec<PartitionSpan> =
         serde_json::from_value(run.results["partitions"].clone()).unwrap_or_default();
+    let faults: Vec<NodeFaultSpan> =
+        serde_json::from_value(run.results["node_faults"].clone()).unwrap_or_default();
+    partitions.extend(
+        faults
+            .iter()
+            .filter(|f| !f.nodes.is_empty())
+            .map(NodeFaultSpan::band),
+    );
     let duration = (run.results["stats"]["duration_s"].as_f64().unwrap_or(0.0) * 1e6) as u64;
     let duration = duration.max(h.ops.last().map_or(0, |o| o.time));
     Reply::html(

@@ -2,9 +2,13 @@
 
 use super::checks::CheckOutcome;
 use super::net::NetCounters;
-use super::runner::{Crash, NodeExit, PartitionSpan, RunOutput, Violation};
+use super::runner::{
+    Crash, NodeEvent, NodeExit, NodeFaultSpan, PartitionSpan, RunOutput, Violation,
+};
 use crate::workload::RunStats;
 use serde::{Serialize, Serializer};
+
+mod faults;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -96,6 +100,12 @@ pub struct Results {
     /// Why the test could not run (a node that cannot start or never answers init).
     pub errors: Vec<String>,
     pub partitions: Vec<PartitionSpan>,
+    /// Kills (until the restart) and pauses (until the resume).
+    pub node_faults: Vec<NodeFaultSpan>,
+    /// Node by node: killed, restarted, init_ok, paused, resumed (the first
+    /// 1,000; `node_event_count` counts them all).
+    pub node_events: Vec<NodeEvent>,
+    pub node_event_count: u64,
     pub node_exits: Vec<NodeExit>,
     /// CPU seconds (user + system) used by all node processes.
     pub node_cpu_s: f64,
@@ -130,6 +140,9 @@ impl Results {
             crashes: out.crashes.clone(),
             errors: out.errors.clone(),
             partitions: out.partitions.clone(),
+            node_faults: out.node_faults.clone(),
+            node_events: out.node_events.clone(),
+            node_event_count: out.node_event_count,
             node_exits: out.node_exits.clone(),
             node_cpu_s: out.node_cpu_s,
             settings,
@@ -198,11 +211,15 @@ impl Results {
             "ops: ok {} fail {} info {} | availability {:.3} (ok/invoked), answered {:.3} | {:.1} ok/s",
             st.ok, st.fail, st.info, st.availability, st.answered, st.ok_per_sec,
         );
-        let _ = writeln!(
+        let _ = write!(
             s,
-            "net: {:.2} node-to-node msgs/op ({} sent, {} dropped by partitions), {} client msgs",
-            st.msgs_per_op, self.net.server_messages, self.net.dropped, self.net.client_messages
+            "net: {:.2} node-to-node msgs/op ({} sent, {} dropped by partitions",
+            st.msgs_per_op, self.net.server_messages, self.net.dropped
         );
+        if self.net.dropped_node_down > 0 {
+            let _ = write!(s, ", {} dropped at nodes down", self.net.dropped_node_down);
+        }
+        let _ = writeln!(s, "), {} client msgs", self.net.client_messages);
         let _ = writeln!(
             s,
             "latency ms (ok ops): p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} | partitions: {}",
@@ -212,6 +229,7 @@ impl Results {
             st.latency_max_ms,
             self.partitions.len()
         );
+        self.node_fault_lines(&mut s);
         if self.unmatched_replies > 0 {
             let _ = writeln!(
                 s,
