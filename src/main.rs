@@ -44,7 +44,8 @@ enum Command {
 #[derive(clap::Args, Debug, Clone)]
 struct NodeArgs {
     /// State machine driven by the log: kv (lin-kv), txn (txn-list-append), lww (lww-kv),
-    /// or the workload's name: echo, unique-ids, broadcast, g-set, g-counter, pn-counter.
+    /// txn-rw (txn-rw-register), or the workload's name: echo, unique-ids, broadcast,
+    /// g-set, g-counter, pn-counter, kafka.
     #[arg(long, default_value = "kv")]
     machine: MachineKind,
     #[command(flatten)]

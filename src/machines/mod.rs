@@ -16,11 +16,13 @@ pub mod echo;
 mod erased;
 pub mod g_set;
 pub mod grow_set;
+pub mod kafka;
 pub mod kv;
 pub mod lww;
 pub mod testing;
 pub mod txn_list_append;
 pub mod unique_ids;
+pub mod txn_rw;
 
 pub use api::{Admit, Context, Rejection, StateMachine};
 pub use broadcast::BroadcastMachine;
@@ -32,6 +34,8 @@ pub use kv::KvMachine;
 pub use lww::LwwMachine;
 pub use txn_list_append::TxnMachine;
 pub use unique_ids::UniqueIdsMachine;
+pub use kafka::KafkaMachine;
+pub use txn_rw::RwMachine;
 
 // The enum_dispatch expansion names the trait's argument types unqualified.
 use crate::protocol::ClientBody;
@@ -55,6 +59,14 @@ pub enum Builtin {
     /// A deliberately broken txn machine (tests only).
     #[cfg(feature = "mutations")]
     NonAtomicTxn(txn_list_append::NonAtomicTxn),
+    Kafka(KafkaMachine),
+    TxnRw(RwMachine),
+    /// A deliberately broken kafka machine (tests only).
+    #[cfg(feature = "mutations")]
+    EarlyOffsetsKafka(kafka::EarlyOffsetsKafka),
+    /// A deliberately broken txn-rw machine (tests only).
+    #[cfg(feature = "mutations")]
+    NonAtomicRw(txn_rw::NonAtomicRw),
 }
 
 /// The names accepted by `--machine`.
@@ -79,6 +91,10 @@ pub enum MachineKind {
     GCounter,
     /// Maelstrom's pn-counter: through the log, linearizable.
     PnCounter,
+    /// Maelstrom's kafka: append-only logs with committed offsets.
+    Kafka,
+    /// txn-rw-register, strict serializable.
+    TxnRw,
 }
 
 impl MachineKind {
@@ -93,6 +109,8 @@ impl MachineKind {
         MachineKind::GSet,
         MachineKind::GCounter,
         MachineKind::PnCounter,
+        MachineKind::Kafka,
+        MachineKind::TxnRw,
     ];
 
     /// A fresh machine of this kind.
@@ -107,6 +125,8 @@ impl MachineKind {
             MachineKind::GSet => Builtin::GSet(GSetMachine::default()),
             MachineKind::GCounter => Builtin::GCounter(GCounterMachine::default()),
             MachineKind::PnCounter => Builtin::PnCounter(PnCounterMachine::default()),
+            MachineKind::Kafka => Builtin::Kafka(KafkaMachine::default()),
+            MachineKind::TxnRw => Builtin::TxnRw(RwMachine::default()),
         }
     }
 
@@ -122,6 +142,8 @@ impl MachineKind {
             MachineKind::GSet => "g-set",
             MachineKind::GCounter => "g-counter",
             MachineKind::PnCounter => "pn-counter",
+            MachineKind::Kafka => "kafka",
+            MachineKind::TxnRw => "txn-rw",
         }
     }
 }

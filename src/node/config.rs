@@ -78,6 +78,12 @@ pub enum Mutation {
     DiscardLogOnSnapshot,
     /// Nothing is persisted: a node restarted after a crash comes back empty.
     ForgetOnCrash,
+    /// kafka: the node receiving a send picks its offset from its own state at
+    /// admission (machine `EarlyOffsetsKafka`), not in log order at apply time.
+    EarlyKafkaOffsets,
+    /// txn-rw: a transaction's reads are evaluated at admission, its writes at
+    /// commit (machine `NonAtomicRw`).
+    NonAtomicRw,
 }
 
 impl Default for NodeConfig {

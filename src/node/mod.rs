@@ -102,8 +102,11 @@ impl Node<Builtin> {
 /// A fresh built-in machine of the kind `config.machine` names.
 pub fn builtin_machine(config: &NodeConfig) -> Builtin {
     #[cfg(feature = "mutations")]
-    if config.mutation == Mutation::NonAtomicTxn {
-        return Builtin::NonAtomicTxn(Default::default());
+    match config.mutation {
+        Mutation::NonAtomicTxn => return Builtin::NonAtomicTxn(Default::default()),
+        Mutation::EarlyKafkaOffsets => return Builtin::EarlyOffsetsKafka(Default::default()),
+        Mutation::NonAtomicRw => return Builtin::NonAtomicRw(Default::default()),
+        _ => {}
     }
     config.machine.build()
 }
