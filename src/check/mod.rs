@@ -6,6 +6,7 @@
 pub mod availability;
 pub mod counter;
 pub mod echo;
+pub mod elle;
 pub mod final_read;
 mod fx;
 pub mod history;

@@ -21,8 +21,8 @@ pub mod kv;
 pub mod lww;
 pub mod testing;
 pub mod txn_list_append;
-pub mod unique_ids;
 pub mod txn_rw;
+pub mod unique_ids;
 
 pub use api::{Admit, Context, Rejection, StateMachine};
 pub use broadcast::BroadcastMachine;
@@ -30,12 +30,12 @@ pub use counter::{GCounterMachine, PnCounterMachine};
 pub use echo::EchoMachine;
 pub use erased::{Admission, Machine, Reply};
 pub use g_set::GSetMachine;
+pub use kafka::KafkaMachine;
 pub use kv::KvMachine;
 pub use lww::LwwMachine;
 pub use txn_list_append::TxnMachine;
-pub use unique_ids::UniqueIdsMachine;
-pub use kafka::KafkaMachine;
 pub use txn_rw::RwMachine;
+pub use unique_ids::UniqueIdsMachine;
 
 // The enum_dispatch expansion names the trait's argument types unqualified.
 use crate::protocol::ClientBody;

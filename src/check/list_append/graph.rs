@@ -3,33 +3,12 @@
 
 use super::order::KeyOrder;
 use super::txn::{Elem, Mop, Parsed, Txn};
+use crate::check::elle::{
+    self,
+    graph::{Builder, EdgeKind, Span, realtime_pairs},
+};
 use crate::check::fx::{FxMap, FxSet};
 use crate::check::history::Kind;
-
-/// The type of a dependency edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum EdgeKind {
-    /// Write-write: the target appended after the source, to the same key.
-    Ww,
-    /// Write-read: the target read the source's append.
-    Wr,
-    /// Read-write (anti-dependency): the source read a version the target appended after.
-    Rw,
-    /// Real time: the source completed before the target was invoked.
-    Rt,
-}
-
-impl EdgeKind {
-    /// `ww`, `wr`, `rw` or `rt`.
-    pub fn name(self) -> &'static str {
-        match self {
-            EdgeKind::Ww => "ww",
-            EdgeKind::Wr => "wr",
-            EdgeKind::Rw => "rw",
-            EdgeKind::Rt => "rt",
-        }
-    }
-}
 
 /// Why an edge exists, for explaining cycles.
 #[derive(Clone, Debug)]
@@ -59,34 +38,8 @@ impl Why {
     }
 }
 
-/// One outgoing edge.
-#[derive(Clone, Debug)]
-pub(crate) struct Edge {
-    pub to: usize,
-    pub kind: EdgeKind,
-    pub why: Why,
-}
-
-/// Dependency graph; node ids are transaction indices in [`Parsed::txns`].
-#[derive(Debug)]
-pub(crate) struct Graph {
-    /// Outgoing edges of every transaction. Only `ok` transactions and `info` ones
-    /// with an observed append have edges.
-    pub out: Vec<Vec<Edge>>,
-}
-
-struct Builder {
-    out: Vec<Vec<Edge>>,
-    seen: FxSet<(usize, usize, EdgeKind)>,
-}
-
-impl Builder {
-    fn add(&mut self, from: usize, to: usize, kind: EdgeKind, why: Why) {
-        if from != to && self.seen.insert((from, to, kind)) {
-            self.out[from].push(Edge { to, kind, why });
-        }
-    }
-}
+/// The list-append dependency graph.
+pub(crate) type Graph = elle::graph::Graph<Why>;
 
 /// Which transactions belong in the graph.
 fn members(p: &Parsed<'_>, orders: &[KeyOrder]) -> Vec<bool> {
@@ -107,10 +60,7 @@ fn members(p: &Parsed<'_>, orders: &[KeyOrder]) -> Vec<bool> {
 pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
     let n = p.txns.len();
     let in_graph = members(p, orders);
-    let mut b = Builder {
-        out: vec![Vec::new(); n],
-        seen: FxSet::default(),
-    };
+    let mut b = Builder::new(n);
     let writer = |key: usize, e: &Elem| -> Option<usize> {
         p.writers[key].get(e).copied().filter(|&w| in_graph[w])
     };
@@ -186,12 +136,7 @@ pub(crate) fn build(p: &Parsed<'_>, orders: &[KeyOrder]) -> Graph {
         }
     }
     add_realtime(p, &in_graph, &mut b);
-    let mut out = b.out;
-    for edges in &mut out {
-        // Weakest kinds first, so searches prefer ww over wr over rw over rt.
-        edges.sort_by_key(|e| e.kind);
-    }
-    Graph { out }
+    b.finish()
 }
 
 /// The version of each key a transaction read from others: its first read of the
@@ -218,34 +163,22 @@ fn external_reads<'t>(txn: &'t Txn<'_>) -> Vec<(usize, &'t [Elem])> {
     out
 }
 
-/// Real-time edges: T1 -> T2 when T1 completed `ok` before T2 was invoked. Only the
-/// frontier (completed transactions not already implied by a later completed one)
-/// gets edges, so the transitive closure is right with few edges.
-fn add_realtime(p: &Parsed<'_>, in_graph: &[bool], b: &mut Builder) {
-    // (time, record index, txn, is completion)
-    let mut events: Vec<(u64, usize, usize, bool)> = Vec::new();
-    for (t, txn) in p.txns.iter().enumerate() {
-        if !in_graph[t] {
-            continue;
-        }
-        events.push((txn.invoke.time, txn.invoke.index, t, false));
-        if let (Kind::Ok, Some(c)) = (txn.outcome, txn.completion) {
-            events.push((c.time, c.index, t, true));
-        }
-    }
-    events.sort_unstable();
-    let mut frontier: Vec<usize> = Vec::new();
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); p.txns.len()];
-    for (_, _, t, done) in events {
-        if done {
-            let pred = std::mem::take(&mut preds[t]);
-            frontier.retain(|f| !pred.contains(f));
-            frontier.push(t);
-        } else {
-            for &f in &frontier {
-                b.add(f, t, EdgeKind::Rt, Why::Rt);
-            }
-            preds[t] = frontier.clone();
-        }
-    }
+/// Real-time edges between graph members: T1 -> T2 when T1 completed `ok` before
+/// T2 was invoked (transitively reduced; see [`realtime_pairs`]).
+fn add_realtime(p: &Parsed<'_>, in_graph: &[bool], b: &mut Builder<Why>) {
+    let spans: Vec<Span> = p
+        .txns
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| in_graph[*t])
+        .map(|(t, txn)| Span {
+            txn: t,
+            invoke: (txn.invoke.time, txn.invoke.index),
+            complete: match (txn.outcome, txn.completion) {
+                (Kind::Ok, Some(c)) => Some((c.time, c.index)),
+                _ => None,
+            },
+        })
+        .collect();
+    realtime_pairs(&spans, |from, to| b.add(from, to, EdgeKind::Rt, Why::Rt));
 }

@@ -18,7 +18,6 @@ mod generator;
 mod graph;
 mod order;
 mod report;
-mod scc;
 mod txn;
 
 #[cfg(test)]
