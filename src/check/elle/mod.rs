@@ -10,6 +10,9 @@
 mod anomaly;
 pub(crate) mod cycle;
 pub(crate) mod graph;
+pub(crate) mod intern;
 pub(crate) mod scc;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use anomaly::{Anomaly, AnomalyKind};

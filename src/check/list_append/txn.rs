@@ -1,65 +1,10 @@
 //! Turning history records into transactions with parsed micro-operations.
 
 use super::report::{Anomaly, AnomalyKind};
+pub(crate) use crate::check::elle::intern::{Elem, Elems, Keys};
 use crate::check::fx::FxMap;
 use crate::check::history::{F, History, Kind, Op};
 use serde_json::Value;
-use std::collections::HashMap;
-
-/// A list element, interned (see [`Elems`]); elements are equal when their JSON
-/// texts are.
-pub(crate) type Elem = u32;
-
-/// How an element is recognised: integers directly, anything else by JSON text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum ElemKey {
-    Int(i64),
-    Text(String),
-}
-
-/// Interned list elements.
-#[derive(Debug, Default)]
-pub(crate) struct Elems {
-    ids: FxMap<ElemKey, Elem>,
-    texts: Vec<String>,
-}
-
-impl Elems {
-    fn intern(&mut self, v: &Value) -> Elem {
-        let key = match v.as_i64() {
-            Some(i) => ElemKey::Int(i),
-            None => ElemKey::Text(v.to_string()),
-        };
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
-        }
-        let id = self.texts.len() as Elem;
-        self.texts.push(v.to_string());
-        self.ids.insert(key, id);
-        id
-    }
-
-    /// The element's JSON text.
-    pub fn text(&self, e: Elem) -> &str {
-        self.texts.get(e as usize).map_or("?", |s| s.as_str())
-    }
-
-    /// A list for messages: `[1, 2, 3]`, long lists shortened to their ends.
-    pub fn show_list(&self, list: &[Elem]) -> String {
-        const EDGE: usize = 3;
-        let texts = |s: &[Elem]| -> Vec<&str> { s.iter().map(|&e| self.text(e)).collect() };
-        if list.len() <= 3 * EDGE {
-            format!("[{}]", texts(list).join(", "))
-        } else {
-            format!(
-                "[{}, ..., {}] ({} elements)",
-                texts(&list[..EDGE]).join(", "),
-                texts(&list[list.len() - EDGE..]).join(", "),
-                list.len()
-            )
-        }
-    }
-}
 
 /// One micro-operation of a transaction; keys are interned indices into [`Keys`].
 #[derive(Clone, Debug, PartialEq)]
@@ -106,40 +51,6 @@ impl Txn<'_> {
             Mop::Append { key: k, elem } if *k == key => Some(*elem),
             _ => None,
         })
-    }
-}
-
-/// Interned keys.
-#[derive(Debug, Default)]
-pub(crate) struct Keys {
-    values: Vec<Value>,
-    index: HashMap<String, usize>,
-}
-
-impl Keys {
-    fn intern(&mut self, key: &Value) -> usize {
-        let text = key.to_string();
-        if let Some(&i) = self.index.get(&text) {
-            return i;
-        }
-        self.values.push(key.clone());
-        self.index.insert(text, self.values.len() - 1);
-        self.values.len() - 1
-    }
-
-    /// Number of distinct keys.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// A short label: `k3` for the number 3, the bare text for a string key.
-    pub fn label(&self, key: usize) -> String {
-        match self.values.get(key) {
-            Some(Value::Number(n)) => format!("k{n}"),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => format!("key#{key}"),
-        }
     }
 }
 
