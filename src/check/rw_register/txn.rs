@@ -35,9 +35,9 @@ pub(crate) struct Txn<'a> {
     pub mops: Vec<Mop>,
     /// Per key, the version the transaction read before writing it, if it read
     /// the key first (`ok` transactions only).
-    pub ext_reads: Vec<(usize, Val)>,
+    pub ext_reads: PerKey,
     /// Per key, the last version the transaction wrote.
-    pub ext_writes: Vec<(usize, Val)>,
+    pub ext_writes: PerKey,
 }
 
 impl Txn<'_> {
@@ -158,10 +158,13 @@ fn parse_mops(
         .collect())
 }
 
+/// (key, version) pairs, one per key.
+type PerKey = Vec<(usize, Val)>;
+
 /// External reads and writes of a transaction's micro-ops.
-fn externals(mops: &[Mop]) -> (Vec<(usize, Val)>, Vec<(usize, Val)>) {
-    let mut reads: Vec<(usize, Val)> = Vec::new();
-    let mut writes: Vec<(usize, Val)> = Vec::new();
+fn externals(mops: &[Mop]) -> (PerKey, PerKey) {
+    let mut reads: PerKey = Vec::new();
+    let mut writes: PerKey = Vec::new();
     let mut touched: Vec<usize> = Vec::new();
     for m in mops {
         match *m {
