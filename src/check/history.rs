@@ -41,6 +41,14 @@ pub enum F {
     Add,
     /// broadcast: value is the message.
     Broadcast,
+    /// kafka: send a message to a key (see [`crate::check::kafka`] for values).
+    Send,
+    /// kafka: poll the assigned keys from the process's positions.
+    Poll,
+    /// kafka: assign keys to the process (listing their committed offsets).
+    Assign,
+    /// kafka: the client process restarts, losing its positions (always `info`).
+    Crash,
 }
 
 impl F {
@@ -55,6 +63,10 @@ impl F {
             F::Generate => "generate",
             F::Add => "add",
             F::Broadcast => "broadcast",
+            F::Send => "send",
+            F::Poll => "poll",
+            F::Assign => "assign",
+            F::Crash => "crash",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod elle;
 pub mod final_read;
 mod fx;
 pub mod history;
+pub mod kafka;
 mod key_op;
 pub mod linearizability;
 pub mod list_append;
@@ -26,6 +27,7 @@ mod witness;
 pub use final_read::final_state_check;
 
 use history::History;
+use models::Models;
 use serde::Serialize;
 
 /// One checker's verdict.
@@ -73,12 +75,20 @@ pub enum Consistency {
     /// reported ([`counter::check`]; g-counter, pn-counter). `strict`: a read
     /// outside its window is an anomaly (linearizable counters).
     Counter { strict: bool },
+    /// Append-only logs with consumer offsets show none of Jepsen's kafka
+    /// anomalies; with a real-time model (strict serializability), polls and
+    /// offset listings are also fresh (kafka).
+    Kafka(Models),
+    /// Transactions over read/write registers satisfy these models (txn-rw-register).
+    RwRegister(Models),
 }
 
 impl Consistency {
     /// This model, made stricter when `models` (`--consistency-models`) asks for
     /// `linearizable` or `strict-serializable`: set-full then treats stale reads
-    /// as anomalies, and counters check every read's window.
+    /// as anomalies, and counters check every read's window. kafka and
+    /// rw-register are judged against the models named (unknown names are
+    /// rejected when the flags are read; none keeps the default).
     pub fn with_models(self, models: &[String]) -> Consistency {
         let strong = models
             .iter()
@@ -86,6 +96,11 @@ impl Consistency {
         match self {
             Consistency::SetFull { .. } if strong => Consistency::SetFull { linearizable: true },
             Consistency::Counter { .. } if strong => Consistency::Counter { strict: true },
+            Consistency::Kafka(_) | Consistency::RwRegister(_) if models.is_empty() => self,
+            Consistency::Kafka(m) => Consistency::Kafka(Models::parse(models).unwrap_or(m)),
+            Consistency::RwRegister(m) => {
+                Consistency::RwRegister(Models::parse(models).unwrap_or(m))
+            }
             other => other,
         }
     }
@@ -142,6 +157,45 @@ pub fn consistency_check(consistency: Consistency, history: &History) -> Option<
         Consistency::Echo => Some(echo::check(history)),
         Consistency::UniqueIds => Some(unique_ids::check(history)),
         Consistency::Convergent | Consistency::SetFull { .. } | Consistency::Counter { .. } => None,
+        Consistency::Kafka(models) => {
+            let r = kafka::check(history, models.realtime());
+            Some(Verdict {
+                checker: "kafka".into(),
+                valid: r.valid,
+                summary: format!(
+                    "{} ops checked{}",
+                    r.ops_checked,
+                    if r.realtime {
+                        ", real-time checks on"
+                    } else {
+                        ""
+                    }
+                ),
+                anomalies: r
+                    .anomalies
+                    .iter()
+                    .map(|a| format!("{}: {}", a.kind, a.message))
+                    .collect(),
+            })
+        }
+        Consistency::RwRegister(models) => {
+            let r = rw_register::check(history, models);
+            let not: Vec<&str> = r.not.iter().map(|m| m.name()).collect();
+            Some(Verdict {
+                checker: format!("{models} (rw-register)"),
+                valid: r.valid,
+                summary: if not.is_empty() {
+                    format!("{} txns checked", r.txns_checked)
+                } else {
+                    format!("{} txns checked; not {}", r.txns_checked, not.join(", "))
+                },
+                anomalies: r
+                    .anomalies
+                    .iter()
+                    .map(|a| format!("{}: {}", a.kind, a.message))
+                    .collect(),
+            })
+        }
     }
 }
 

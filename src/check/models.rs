@@ -68,13 +68,18 @@ impl fmt::Display for Model {
 impl std::str::FromStr for Model {
     type Err = String;
     fn from_str(s: &str) -> Result<Model, String> {
+        // Maelstrom users pass `linearizable` for the strongest real-time model.
+        if s == "linearizable" {
+            return Ok(Model::StrictSerializable);
+        }
         Model::ALL
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
                 format!(
-                    "unknown consistency model {s:?}: expected one of {}",
+                    "unknown consistency model {s:?}: expected one of {} (or linearizable, \
+                     taken as strict-serializable)",
                     names.join(", ")
                 )
             })

@@ -173,16 +173,26 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
         });
     }
     let drain_until = now + config.client_timeout() + SECOND;
-    while clients.outstanding() > 0 && now < drain_until {
-        let mut t = drain_until;
-        for c in [cluster.next_event_time(), clients.next_wakeup()]
-            .into_iter()
-            .flatten()
-        {
-            t = t.min(c.max(now));
-        }
-        now = t;
-        advance(&mut cluster, &mut clients, &mut invariants, now);
+    now = drive(
+        &mut cluster,
+        &mut clients,
+        &mut invariants,
+        now,
+        drain_until,
+        |c| c.outstanding() == 0,
+    );
+    // Phase 2b (kafka): every client polls every key from the start until it
+    // has caught up (Jepsen's final polls), for at most FINAL_POLLS.
+    if clients.start_final(now) {
+        let until = now + FINAL_POLLS + config.client_timeout();
+        now = drive(
+            &mut cluster,
+            &mut clients,
+            &mut invariants,
+            now,
+            until,
+            |c| c.exhausted() && c.outstanding() == 0,
+        );
     }
     clients.finish(now);
     let net = cluster.stats();
@@ -220,6 +230,33 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
             .sum(),
         snapshots_compared: invariants.snapshots_compared,
     }
+}
+
+/// Longest the final polls may take, µs (Maelstrom clips them to 10 s).
+const FINAL_POLLS: u64 = 10 * SECOND;
+
+/// Runs the cluster and the clients from `now` until `done` holds or `until`;
+/// returns the time reached.
+fn drive<M: Machine>(
+    cluster: &mut Cluster<M>,
+    clients: &mut Clients,
+    invariants: &mut Invariants,
+    mut now: u64,
+    until: u64,
+    done: impl Fn(&Clients) -> bool,
+) -> u64 {
+    while !done(clients) && now < until {
+        let mut t = until;
+        for c in [cluster.next_event_time(), clients.next_wakeup()]
+            .into_iter()
+            .flatten()
+        {
+            t = t.min(c.max(now));
+        }
+        now = t;
+        advance(cluster, clients, invariants, now);
+    }
+    now
 }
 
 fn heal<M: Machine>(cluster: &mut Cluster<M>, partitions: &mut [PartitionSpan], now: u64) {

@@ -8,7 +8,7 @@
 //! (reads change nothing), and a read of a missing key (error 20) is an ok read of
 //! nothing.
 
-use super::generator::{Generator, Invocation};
+use super::generator::{Generator, Invocation, Step};
 use crate::check::history::{F, History, Kind, Op};
 use crate::protocol::{ErrorCode, Message, Payload};
 use rand::Rng;
@@ -88,6 +88,8 @@ pub struct Clients {
     unexpected_replies: u64,
     /// The worker that invoked most recently.
     last_invoker: usize,
+    /// Requests that continue an operation (a reply asked for more), to send.
+    followups: Vec<Outgoing>,
 }
 
 impl Clients {
@@ -119,6 +121,7 @@ impl Clients {
             history: History::default(),
             unexpected_replies: 0,
             last_invoker,
+            followups: Vec::new(),
         }
     }
 
@@ -133,10 +136,10 @@ impl Clients {
                 self.complete_timeout(w, now);
             }
         }
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.followups);
         while !self.stopped && now >= self.next_op_at {
             let Some(w) = self.idle_worker() else { break };
-            out.push(self.invoke(w, now));
+            out.extend(self.invoke(w, now));
             let gap = if self.config.rate > 0.0 {
                 // Jepsen's stagger: uniform in [0, 2/rate], mean 1/rate.
                 (self.rng.gen_range(0.0..2.0) * 1e6 / self.config.rate) as u64
@@ -153,6 +156,9 @@ impl Clients {
 
     /// The next time `poll` has something to do, if any.
     pub fn next_wakeup(&self) -> Option<u64> {
+        if !self.followups.is_empty() {
+            return Some(0);
+        }
         let deadlines = self
             .workers
             .iter()
@@ -184,6 +190,13 @@ impl Clients {
             return;
         };
         let inv = busy.invocation;
+        match self.generator.on_reply(w, &inv, &msg.body.payload) {
+            Some(Step::Continue(request)) => return self.continue_with(w, now, inv, request),
+            Some(Step::Complete { kind, value, error }) => {
+                return self.record(w, now, kind, inv, value, error);
+            }
+            None => {}
+        }
         let (kind, value, error) = match &msg.body.payload {
             Payload::Client(reply) => match (reply.ty.as_str(), inv.f) {
                 ("read_ok", F::Read) => (
@@ -255,6 +268,31 @@ impl Clients {
         self.workers.iter().filter(|w| w.busy.is_some()).count()
     }
 
+    /// Starts the workload's final phase (kafka's final polls), if it has one:
+    /// outstanding operations complete as timeouts, then workers issue the
+    /// phase's operations, about ten per second each, until the generator is
+    /// done ([`Clients::exhausted`]). Returns false when there is none.
+    pub fn start_final(&mut self, now: u64) -> bool {
+        for w in 0..self.workers.len() {
+            if self.workers[w].busy.is_some() {
+                self.complete_timeout(w, now);
+            }
+        }
+        self.followups.clear();
+        if !self.generator.start_final(self.workers.len()) {
+            return false;
+        }
+        self.stopped = false;
+        self.config.rate = 10.0 * self.workers.len() as f64;
+        self.next_op_at = now;
+        true
+    }
+
+    /// True when the final phase has nothing more to issue.
+    pub fn exhausted(&self) -> bool {
+        self.generator.exhausted()
+    }
+
     /// Ends the test: every outstanding operation completes as a timeout.
     pub fn finish(&mut self, now: u64) {
         self.stop();
@@ -287,12 +325,36 @@ impl Clients {
         let n = self.workers.len();
         (1..=n)
             .map(|i| (self.last_invoker + i) % n)
-            .find(|&w| self.workers[w].busy.is_none())
+            .find(|&w| self.workers[w].busy.is_none() && self.generator.wants(w))
     }
 
-    fn invoke(&mut self, w: usize, now: u64) -> Outgoing {
+    /// Sends `request` as the next step of worker `w`'s operation `inv`.
+    fn continue_with(
+        &mut self,
+        w: usize,
+        now: u64,
+        inv: Invocation,
+        request: crate::protocol::Payload,
+    ) {
+        let worker = &mut self.workers[w];
+        let msg_id = worker.next_msg_id;
+        worker.next_msg_id += 1;
+        self.followups.push(Outgoing {
+            client: worker.client(),
+            node: worker.node.clone(),
+            msg_id,
+            request,
+        });
+        worker.busy = Some(Busy {
+            msg_id,
+            invocation: inv,
+            deadline: now + self.config.timeout,
+        });
+    }
+
+    fn invoke(&mut self, w: usize, now: u64) -> Option<Outgoing> {
         self.last_invoker = w;
-        let inv = self.generator.next(&mut self.rng);
+        let inv = self.generator.next_for(w, &mut self.rng);
         let worker = &mut self.workers[w];
         let msg_id = worker.next_msg_id;
         worker.next_msg_id += 1;
@@ -315,12 +377,16 @@ impl Clients {
             error: None,
             node: Some(node),
         });
+        if let Some(Step::Complete { kind, value, error }) = self.generator.on_invoke(w, &inv) {
+            self.record(w, now, kind, inv, value, error);
+            return None;
+        }
         self.workers[w].busy = Some(Busy {
             msg_id,
             invocation: inv,
             deadline: now + self.config.timeout,
         });
-        out
+        Some(out)
     }
 
     fn complete_timeout(&mut self, w: usize, now: u64) {
@@ -359,6 +425,7 @@ impl Clients {
             node: Some(worker.node.clone()),
         });
         if kind == Kind::Info {
+            self.generator.on_retire(w);
             // The process may have crashed mid-operation: retire it.
             let old = self.workers[w].client();
             self.by_client.remove(&old);

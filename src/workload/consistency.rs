@@ -4,6 +4,7 @@
 use super::WorkloadKind;
 use crate::check::Consistency;
 use crate::check::history::F;
+use crate::check::models::Models;
 
 impl WorkloadKind {
     /// The consistency model this workload's histories are checked against.
@@ -20,6 +21,8 @@ impl WorkloadKind {
             WorkloadKind::GCounter | WorkloadKind::PnCounter => {
                 Consistency::Counter { strict: false }
             }
+            WorkloadKind::Kafka => Consistency::Kafka(Models::STRICT),
+            WorkloadKind::TxnRwRegister => Consistency::RwRegister(Models::STRICT),
         }
     }
 
@@ -38,7 +41,8 @@ impl WorkloadKind {
     pub fn functions(self) -> &'static [F] {
         match self {
             WorkloadKind::LinKv | WorkloadKind::LwwKv => &[F::Read, F::Write, F::Cas],
-            WorkloadKind::TxnListAppend => &[F::Txn],
+            WorkloadKind::TxnListAppend | WorkloadKind::TxnRwRegister => &[F::Txn],
+            WorkloadKind::Kafka => &[F::Send, F::Poll, F::Assign, F::Crash],
             WorkloadKind::Echo => &[F::Echo],
             WorkloadKind::UniqueIds => &[F::Generate],
             WorkloadKind::Broadcast => &[F::Broadcast, F::Read],

@@ -1,7 +1,10 @@
 //! Operation generators shaped like Maelstrom's workloads.
 
+mod rw_register;
+
+use super::kafka::KafkaClients;
 use super::{counter_ops, set_ops, simple_ops};
-use crate::check::history::F;
+use crate::check::history::{F, Kind};
 use crate::protocol::Payload;
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -19,6 +22,8 @@ pub enum WorkloadKind {
     GSet,
     GCounter,
     PnCounter,
+    Kafka,
+    TxnRwRegister,
 }
 
 impl WorkloadKind {
@@ -33,6 +38,8 @@ impl WorkloadKind {
         WorkloadKind::GSet,
         WorkloadKind::GCounter,
         WorkloadKind::PnCounter,
+        WorkloadKind::Kafka,
+        WorkloadKind::TxnRwRegister,
     ];
 
     /// The state machine that serves this workload.
@@ -48,6 +55,8 @@ impl WorkloadKind {
             WorkloadKind::GSet => MachineKind::GSet,
             WorkloadKind::GCounter => MachineKind::GCounter,
             WorkloadKind::PnCounter => MachineKind::PnCounter,
+            WorkloadKind::Kafka => MachineKind::Kafka,
+            WorkloadKind::TxnRwRegister => MachineKind::TxnRw,
         }
     }
 
@@ -63,6 +72,8 @@ impl WorkloadKind {
             WorkloadKind::GSet => "g-set",
             WorkloadKind::GCounter => "g-counter",
             WorkloadKind::PnCounter => "pn-counter",
+            WorkloadKind::Kafka => "kafka",
+            WorkloadKind::TxnRwRegister => "txn-rw-register",
         }
     }
 }
@@ -113,11 +124,18 @@ impl GeneratorConfig {
     pub fn for_workload(kind: WorkloadKind, nodes: usize, concurrency: usize) -> GeneratorConfig {
         let per_key = 2 * nodes.max(1);
         match kind {
-            WorkloadKind::TxnListAppend => GeneratorConfig {
+            WorkloadKind::TxnListAppend | WorkloadKind::TxnRwRegister => GeneratorConfig {
                 kind,
                 key_count: 10,
                 ops_per_key: 100,
                 max_txn_length: 4,
+                max_writes_per_key: 16,
+            },
+            WorkloadKind::Kafka => GeneratorConfig {
+                kind,
+                key_count: 8,
+                ops_per_key: 100,
+                max_txn_length: 1,
                 max_writes_per_key: 16,
             },
             _ => GeneratorConfig {
@@ -142,6 +160,20 @@ pub struct Invocation {
     pub request: Payload,
 }
 
+/// What a client does after a reply: send another request for the same
+/// operation, or complete it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Send this request next, as part of the same operation.
+    Continue(Payload),
+    /// The operation is over, with this outcome.
+    Complete {
+        kind: Kind,
+        value: Value,
+        error: Option<String>,
+    },
+}
+
 /// Produces operations, retiring keys as they are used up.
 #[derive(Clone, Debug)]
 pub struct Generator {
@@ -153,15 +185,19 @@ pub struct Generator {
     next_value: std::collections::HashMap<u64, u64>,
     /// Next unique element (broadcast, g-set).
     next_element: u64,
+    /// kafka: the clients' positions and multi-request operations.
+    kafka: Option<KafkaClients>,
 }
 
 impl Generator {
     /// A generator with `config.key_count` fresh keys.
     pub fn new(config: GeneratorConfig) -> Generator {
         let budget = match config.kind {
-            WorkloadKind::TxnListAppend => config.max_writes_per_key,
+            WorkloadKind::TxnListAppend | WorkloadKind::TxnRwRegister => config.max_writes_per_key,
             _ => config.ops_per_key,
         };
+        let kafka =
+            (config.kind == WorkloadKind::Kafka).then(|| KafkaClients::new(config.key_count));
         let active = (0..config.key_count.max(1) as u64)
             .map(|k| (k, budget))
             .collect();
@@ -171,11 +207,20 @@ impl Generator {
             active,
             next_value: Default::default(),
             next_element: 0,
+            kafka,
         }
     }
 
     /// The next operation.
     pub fn next(&mut self, rng: &mut StdRng) -> Invocation {
+        self.next_for(0, rng)
+    }
+
+    /// The next operation of client worker `worker`.
+    pub fn next_for(&mut self, worker: usize, rng: &mut StdRng) -> Invocation {
+        if let Some(k) = self.kafka.as_mut() {
+            return k.next(worker, rng);
+        }
         match self.config.kind {
             WorkloadKind::TxnListAppend => self.next_txn(rng),
             WorkloadKind::Echo | WorkloadKind::UniqueIds => simple_ops::next(self.config.kind, rng),
@@ -185,8 +230,44 @@ impl Generator {
             WorkloadKind::GCounter | WorkloadKind::PnCounter => {
                 counter_ops::next(self.config.kind, rng)
             }
+            WorkloadKind::TxnRwRegister => self.next_rw(rng),
             _ => self.next_kv(rng),
         }
+    }
+
+    /// An operation that completes without a request (kafka's crash), if `inv`
+    /// is one.
+    pub fn on_invoke(&mut self, worker: usize, inv: &Invocation) -> Option<Step> {
+        self.kafka.as_mut()?.on_invoke(worker, inv)
+    }
+
+    /// What to do with a reply, for workloads whose operations take more than
+    /// one request or track client state (kafka); `None`: the generic rules.
+    pub fn on_reply(&mut self, worker: usize, inv: &Invocation, reply: &Payload) -> Option<Step> {
+        Some(self.kafka.as_mut()?.on_reply(worker, inv, reply))
+    }
+
+    /// Worker `worker`'s process was retired after an `info`.
+    pub fn on_retire(&mut self, worker: usize) {
+        if let Some(k) = self.kafka.as_mut() {
+            k.on_retire(worker);
+        }
+    }
+
+    /// Starts the workload's final phase, if it has one (kafka's final polls)
+    /// for `workers` workers; false when there is nothing to do.
+    pub fn start_final(&mut self, workers: usize) -> bool {
+        self.kafka.as_mut().is_some_and(|k| k.start_final(workers))
+    }
+
+    /// Whether worker `worker` has operations to issue.
+    pub fn wants(&self, worker: usize) -> bool {
+        self.kafka.as_ref().is_none_or(|k| k.wants(worker))
+    }
+
+    /// True when the final phase is over.
+    pub fn exhausted(&self) -> bool {
+        self.kafka.as_ref().is_some_and(KafkaClients::exhausted)
     }
 
     fn next_kv(&mut self, rng: &mut StdRng) -> Invocation {

@@ -7,6 +7,7 @@ pub mod concurrency;
 mod consistency;
 mod counter_ops;
 pub mod generator;
+pub mod kafka;
 pub mod probes;
 mod set_ops;
 mod simple_ops;
@@ -15,6 +16,6 @@ pub mod timeout;
 pub mod topology;
 
 pub use clients::{ClientConfig, Clients, Outgoing};
-pub use generator::{Generator, GeneratorConfig, Invocation, WorkloadKind};
+pub use generator::{Generator, GeneratorConfig, Invocation, Step, WorkloadKind};
 pub use stats::RunStats;
 pub use topology::Topology;

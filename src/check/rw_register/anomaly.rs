@@ -142,7 +142,7 @@ pub(crate) fn lost_updates(p: &Parsed<'_>) -> Vec<Anomaly> {
             Anomaly {
                 kind: AnomalyKind::LostUpdate,
                 message: format!(
-                    "{} all read {} = {} and wrote {}; only one of them can have read it",
+                    "{} each read {} = {} and wrote {}; only one of them can have read it",
                     names.join(", "),
                     p.keys.label(key),
                     p.show(read),

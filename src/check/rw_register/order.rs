@@ -78,10 +78,11 @@ const MAX_EXPLORED: usize = 256;
 /// per version they left the key at. A transaction invoked later writes a later
 /// version than each of them, and reads a later version, or the same.
 ///
-/// Reads order versions only where they do not contradict the writes: a stale
-/// read would otherwise turn a key's order around, and the graph catches it as an
-/// anti-dependency anyway. Reads are what show a write cycle between concurrent
-/// blind writers (a later reader sees x from one and y from the other).
+/// Reads order versions only where they do not contradict what is known already
+/// (the writes, then earlier reads, in time order): a stale read would otherwise
+/// turn a key's order around, and the graph catches it as an anti-dependency
+/// anyway. Reads are what show a write cycle between concurrent blind writers (a
+/// later reader sees x from one and y from the other).
 fn realtime_facts(p: &Parsed<'_>, members: &[bool], facts: &mut [Facts]) {
     // (time, record index, txn, is completion)
     let mut events: Vec<(u64, usize, usize, bool)> = Vec::new();
@@ -138,6 +139,7 @@ fn realtime_facts(p: &Parsed<'_>, members: &[bool], facts: &mut [Facts]) {
         for (before, r) in reads {
             if r != NIL && !precedes(&succ, r, before) {
                 add(&mut facts[key], before, r, true);
+                succ.entry(before).or_default().push(r);
             }
         }
     }

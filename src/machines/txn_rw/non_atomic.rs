@@ -1,7 +1,9 @@
 //! NonAtomicRw, a deliberately broken txn-rw machine (feature `mutations`, tests
-//! only): a transaction's reads are evaluated when the receiving node admits it,
-//! its writes when it commits, so its micro-ops no longer take effect at one
-//! point. The rw-register checker must catch it.
+//! only): a transaction's reads are evaluated when the receiving node admits it
+//! (seeing the transaction's own earlier writes, so each transaction looks
+//! internally consistent), its writes when it commits, so its micro-ops no longer
+//! take effect at one point. The rw-register checker must catch it from the
+//! dependencies between transactions.
 
 use super::{MicroOp, RwMachine, RwReply, RwRequest, parse};
 use crate::machines::{Admit, Context, Rejection, StateMachine};
@@ -36,9 +38,19 @@ impl StateMachine for NonAtomicRw {
             Admit::Read => Admit::Read,
             _ => {
                 let RwRequest::Txn { txn } = request;
-                Admit::Propose(PrefilledRw {
-                    txn: self.0.read_all(&txn),
-                })
+                // Reads from the local state as of admission, plus own writes.
+                let mut view = self.0.clone();
+                let mut filled = Vec::with_capacity(txn.len());
+                for mop in &txn {
+                    match parse(mop) {
+                        Ok(MicroOp::Write { key, value }) => {
+                            view.set(key, value);
+                            filled.push(mop.clone());
+                        }
+                        _ => filled.extend(view.read_all(std::slice::from_ref(mop))),
+                    }
+                }
+                Admit::Propose(PrefilledRw { txn: filled })
             }
         }
     }

@@ -78,7 +78,7 @@ fn two_transactions_that_read_one_version_and_both_write_it_are_a_lost_update() 
         .iter()
         .find(|a| a.kind == AnomalyKind::LostUpdate)
         .unwrap();
-    assert!(lost.message.starts_with("T1, T2 all read x = 1"), "{r}");
+    assert!(lost.message.starts_with("T1, T2 each read x = 1"), "{r}");
     assert!(
         under(&b, &[Model::ReadCommitted]).valid,
         "read committed allows lost updates"
