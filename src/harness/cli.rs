@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug, Clone)]
 pub struct TestArgs {
     /// Workload: lin-kv, txn-list-append, lww-kv, echo, unique-ids, broadcast,
-    /// g-set, g-counter or pn-counter.
+    /// g-set, g-counter, pn-counter, kafka or txn-rw-register.
     #[arg(short = 'w', long, default_value = "lin-kv", value_parser = parse_workload)]
     pub workload: WorkloadKind,
     /// Node binary to run (default: this raft-kv executable).
@@ -46,22 +46,28 @@ pub struct TestArgs {
     /// Mean seconds between nemesis operations (each gap uniform in [0, 2 × this)).
     #[arg(long, default_value_t = 10.0)]
     pub nemesis_interval: f64,
-    /// txn-list-append: keys active at once (lin-kv/lww-kv: default 2 × node count).
+    /// Keys active at once (txn workloads default 10, kafka 8; lin-kv/lww-kv:
+    /// 2 × node count).
     #[arg(long)]
     pub key_count: Option<usize>,
-    /// txn-list-append: most micro-operations per transaction.
+    /// txn-list-append / txn-rw-register: most micro-operations per transaction.
     #[arg(long)]
     pub max_txn_length: Option<usize>,
-    /// txn-list-append: appends per key before the key is retired.
+    /// txn-list-append / txn-rw-register: writes per key before the key is retired.
     #[arg(long)]
     pub max_writes_per_key: Option<usize>,
     /// Required availability (ok ÷ invoked): `total` (every operation ok) or a
     /// fraction such as 0.9.
     #[arg(long, value_parser = parse_availability)]
     pub availability: Option<Availability>,
-    /// Consistency models to check (recorded). `linearizable` (or
-    /// `strict-serializable`) also makes set-full count stale reads as anomalies
-    /// and the counter checker judge every read (strict mode).
+    /// Consistency models to check. `linearizable` (or `strict-serializable`)
+    /// also makes set-full count stale reads as anomalies and the counter checker
+    /// judge every read (strict mode). txn-rw-register is judged against the
+    /// models (read-uncommitted, read-committed, repeatable-read,
+    /// snapshot-isolation, serializable, strict-serializable; `linearizable` is
+    /// taken as strict-serializable) and kafka's real-time checks run only under
+    /// a real-time model; strict-serializable is their default. Recorded for
+    /// the other workloads.
     #[arg(long, value_delimiter = ',')]
     pub consistency_models: Vec<String>,
     /// Seed for clients, latency and partitions (default: from the clock).
@@ -188,6 +194,13 @@ impl TestArgs {
                 "--nemesis-interval must be a positive number of seconds, not {}",
                 self.nemesis_interval
             ));
+        }
+        if matches!(
+            self.workload,
+            WorkloadKind::Kafka | WorkloadKind::TxnRwRegister
+        ) {
+            crate::check::models::Models::parse(&self.consistency_models)
+                .map_err(|e| format!("--consistency-models: {e}"))?;
         }
         for (name, v) in [
             ("--key-count", self.key_count),

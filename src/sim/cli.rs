@@ -19,7 +19,7 @@ use std::time::Instant;
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimFlags {
     /// Workload: lin-kv, txn-list-append, lww-kv, echo, unique-ids, broadcast,
-    /// g-set, g-counter or pn-counter.
+    /// g-set, g-counter, pn-counter, kafka or txn-rw-register.
     #[arg(short = 'w', long = "workload", default_value = "lin-kv")]
     pub workload: WorkloadKind,
     #[arg(long, default_value_t = 3)]

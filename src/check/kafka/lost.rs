@@ -49,7 +49,7 @@ pub(crate) fn lost_writes(p: &Parsed<'_>, o: &Orders, ix: &Index) -> Vec<KafkaAn
                         "message {} of {} at offset {offset}, acknowledged by {}, was never polled, \
                          although polls read up to offset {bound_offset}{}",
                         p.names.msg(r),
-                        p.names.key_name(key),
+                        p.names.label(key),
                         p.ops[w].name(),
                         max_read.map_or(String::new(), |m| format!(" ({})", p.ops[m].name()))
                     ),
@@ -90,10 +90,11 @@ pub(crate) fn unseen(p: &Parsed<'_>, ix: &Index) -> Vec<KafkaAnomaly> {
                 .collect();
             let more = v.len().saturating_sub(UNSEEN_SHOWN);
             let name = p.names.key_name(key as Key).to_owned();
+            let label = p.names.label(key as Key);
             KafkaAnomaly {
                 kind: KafkaAnomalyKind::Unseen,
                 message: format!(
-                    "{} acknowledged message(s) of {name} never polled: {}{}",
+                    "{} acknowledged message(s) of {label} never polled: {}{}",
                     v.len(),
                     shown.join(", "),
                     if more > 0 {

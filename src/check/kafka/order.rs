@@ -104,7 +104,7 @@ pub(crate) fn orders(p: &Parsed<'_>) -> (Orders, Vec<KafkaAnomaly>) {
                 offsets: vec![offset],
                 message: format!(
                     "offset {offset} of {} holds {} different messages: {}",
-                    p.names.key_name(key),
+                    p.names.label(key),
                     group.len(),
                     values.join(", ")
                 ),
@@ -124,7 +124,7 @@ pub(crate) fn orders(p: &Parsed<'_>) -> (Orders, Vec<KafkaAnomaly>) {
             message: format!(
                 "message {} of {} appears at {} offsets: {offsets:?}",
                 p.names.msg(rid),
-                p.names.key_name(key),
+                p.names.label(key),
                 offsets.len()
             ),
             offsets,

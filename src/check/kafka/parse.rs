@@ -82,6 +82,11 @@ impl Names {
         self.keys.get(k as usize).map_or("?", String::as_str)
     }
 
+    /// The key for messages: its name in quotes.
+    pub fn label(&self, k: Key) -> String {
+        format!("{:?}", self.key_name(k))
+    }
+
     /// The record's message as JSON text.
     pub fn msg(&self, r: Rid) -> &str {
         self.record_text.get(r as usize).map_or("?", String::as_str)

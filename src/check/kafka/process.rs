@@ -99,7 +99,7 @@ pub(crate) fn process_anomalies(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly>
                                 "{} sent {} to {} at offset {:?}, not after its previous send {} at offset {:?}",
                                 op.name(),
                                 p.names.msg(first),
-                                p.names.key_name(key),
+                                p.names.label(key),
                                 o.offset_at(key, b),
                                 p.names.msg(prev),
                                 o.offset_at(key, a),
@@ -133,6 +133,7 @@ fn compare_polls(
     let (a, b) = (o.index(prev)?, o.index(first)?);
     let op = &p.ops[i];
     let name = p.names.key_name(key);
+    let label = p.names.label(key);
     let ops = || [p.ops[prev_op].records(), op.records()].concat();
     if b > a + 1 {
         let skipped = o.between(key, a, b, SKIPPED_SHOWN);
@@ -141,7 +142,7 @@ fn compare_polls(
             key: Some(name.to_owned()),
             offsets: offsets(o, key, &[a, b]),
             message: format!(
-                "{} read {name} from {}@{:?} after the process last read {}@{:?}, skipping {} known offset(s): {}",
+                "{} read {label} from {}@{:?} after the process last read {}@{:?}, skipping {} known offset(s): {}",
                 op.name(),
                 p.names.msg(first),
                 o.offset_at(key, b),
@@ -158,7 +159,7 @@ fn compare_polls(
             key: Some(name.to_owned()),
             offsets: offsets(o, key, &[a, b]),
             message: format!(
-                "{} read {name} from {}@{:?}, at or before {}@{:?}, which the process had read already",
+                "{} read {label} from {}@{:?}, at or before {}@{:?}, which the process had read already",
                 op.name(),
                 p.names.msg(first),
                 o.offset_at(key, b),
@@ -186,13 +187,14 @@ fn compare_asked(
     let got = o.offset_at(key, b)?;
     let log = &o.logs[key as usize];
     let name = p.names.key_name(key);
+    let label = p.names.label(key);
     if got < from {
         return Some(KafkaAnomaly {
             kind: KafkaAnomalyKind::NonmonotonicPoll,
             key: Some(name.to_owned()),
             offsets: vec![from, got],
             message: format!(
-                "{} asked for {name} from offset {from} but got {}@{got} first",
+                "{} asked for {label} from offset {from} but got {}@{got} first",
                 op.name(),
                 p.names.msg(first)
             ),
@@ -211,7 +213,7 @@ fn compare_asked(
         key: Some(name.to_owned()),
         offsets: vec![from, got],
         message: format!(
-            "{} asked for {name} from offset {from} but got {}@{got} first, skipping {} known offset(s): {}",
+            "{} asked for {label} from offset {from} but got {}@{got} first, skipping {} known offset(s): {}",
             op.name(),
             p.names.msg(first),
             count,

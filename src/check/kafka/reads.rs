@@ -28,10 +28,11 @@ pub(crate) fn origin_anomalies(p: &Parsed<'_>, ix: &Index) -> Vec<KafkaAnomaly> 
         let rid = r as Rid;
         let key = p.names.record_key[r];
         let name = p.names.key_name(key).to_owned();
+        let label = p.names.label(key);
         let reader_op = &p.ops[reader];
         let writers = &ix.writers[r];
         let read = format!(
-            "{} read {} of {name} at offset {off}",
+            "{} read {} of {label} at offset {off}",
             reader_op.name(),
             p.names.msg(rid)
         );

@@ -89,12 +89,13 @@ pub(crate) fn realtime_anomalies(p: &Parsed<'_>) -> Vec<KafkaAnomaly> {
                     && off >= asked
                 {
                     let name = p.names.key_name(key);
+                    let label = p.names.label(key);
                     out.push(KafkaAnomaly {
                         kind: KafkaAnomalyKind::StalePoll,
                         key: Some(name.to_owned()),
                         offsets: vec![asked, off],
                         message: format!(
-                            "{} asked for {name} from offset {asked} and got nothing, although \
+                            "{} asked for {label} from offset {asked} and got nothing, although \
                              offset {off} had been acknowledged before it began ({})",
                             op.name(),
                             p.ops[by].name()
@@ -115,12 +116,13 @@ pub(crate) fn realtime_anomalies(p: &Parsed<'_>) -> Vec<KafkaAnomaly> {
             let got = listed.iter().find(|l| l.0 == key).map(|l| l.1);
             if got.is_none_or(|g| g < off) {
                 let name = p.names.key_name(key);
+                let label = p.names.label(key);
                 out.push(KafkaAnomaly {
                     kind: KafkaAnomalyKind::StaleCommittedOffsets,
                     key: Some(name.to_owned()),
                     offsets: got.into_iter().chain([off]).collect(),
                     message: format!(
-                        "{} listed {name}'s committed offset as {}, although offset {off} had been \
+                        "{} listed {label}'s committed offset as {}, although offset {off} had been \
                          committed before it began ({})",
                         op.name(),
                         got.map_or("missing".to_string(), |g| g.to_string()),

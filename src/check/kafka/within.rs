@@ -23,6 +23,7 @@ pub(crate) fn within_ops(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly> {
                 let (a, b) = (o.index(prev.1), o.index(r));
                 if let (Some(a), Some(b)) = (a, b) {
                     let name = p.names.key_name(key);
+                    let label = p.names.label(key);
                     let offs: Vec<u64> =
                         [a, b].iter().filter_map(|&i| o.offset_at(key, i)).collect();
                     if b > a + 1 {
@@ -30,7 +31,7 @@ pub(crate) fn within_ops(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly> {
                             kind: KafkaAnomalyKind::IntPollSkip,
                             key: Some(name.to_owned()),
                             message: format!(
-                                "{} read {name} {} then {}, skipping {} known offset(s) between {offs:?}",
+                                "{} read {label} {} then {}, skipping {} known offset(s) between {offs:?}",
                                 op.name(),
                                 p.names.msg(prev.1),
                                 p.names.msg(r),
@@ -44,7 +45,7 @@ pub(crate) fn within_ops(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly> {
                             kind: KafkaAnomalyKind::IntNonmonotonicPoll,
                             key: Some(name.to_owned()),
                             message: format!(
-                                "{} read {name} {} then {}, going back in offsets {offs:?}",
+                                "{} read {label} {} then {}, going back in offsets {offs:?}",
                                 op.name(),
                                 p.names.msg(prev.1),
                                 p.names.msg(r)
@@ -75,7 +76,7 @@ pub(crate) fn within_ops(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly> {
                             op.name(),
                             p.names.msg(prev.1),
                             p.names.msg(r),
-                            p.names.key_name(key)
+                            p.names.label(key)
                         ),
                         ops: op.records(),
                     });
@@ -99,7 +100,7 @@ pub(crate) fn within_ops(p: &Parsed<'_>, o: &Orders) -> Vec<KafkaAnomaly> {
                     "{} polled {} of {} at offset {off}, which it sent itself",
                     op.name(),
                     p.names.msg(r),
-                    p.names.key_name(key)
+                    p.names.label(key)
                 ),
                 ops: op.records(),
             });

@@ -1,8 +1,8 @@
 //! The phases of a run and the moves between them: init handshake, set-up
 //! messages (broadcast's topology), client load (with the nemesis), drain (after
 //! healing, resuming and restarting every node, and once restarted nodes answered
-//! `init`), and for workloads with final reads a quiet period then the final
-//! reads.
+//! `init`), for kafka the final polls, and for workloads with final reads a quiet
+//! period then the final reads.
 
 use super::Loop;
 use super::faults::RESTART_INIT_TIMEOUT;
@@ -14,6 +14,8 @@ use rand::rngs::StdRng;
 
 /// How long nodes get to answer `init`, µs.
 const INIT_TIMEOUT: u64 = 10_000_000;
+/// Longest the final polls (kafka) may take, µs: Maelstrom clips them to 10 s.
+const FINAL_POLLS: u64 = 10_000_000;
 
 /// Where a run is. Every phase ends at a deadline on the loop's clock (µs).
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +31,10 @@ pub(super) enum Phase {
         end: u64,
     },
     Draining {
+        deadline: u64,
+    },
+    /// kafka: every client polls every key from the start until caught up.
+    FinalPolls {
         deadline: u64,
     },
     /// No load, network healed: let the nodes converge.
@@ -55,6 +61,7 @@ impl Phase {
             Phase::Init { deadline }
             | Phase::Setup { deadline }
             | Phase::Draining { deadline }
+            | Phase::FinalPolls { deadline }
             | Phase::FinalReads { deadline } => deadline,
             Phase::Quiet { until } => until,
             Phase::Running { end } => end,
@@ -133,14 +140,22 @@ impl Loop {
                 self.fault_step(now);
                 let idle = self.clients.as_ref().is_none_or(|c| c.outstanding() == 0);
                 if (idle && !self.restarting()) || now >= deadline {
-                    match self.cfg.final_reads_after {
-                        Some(quiet) => {
-                            // Duration and msgs/op cover the load, not the probe.
-                            self.load_end = Some((now, self.net.counters()));
-                            return Some(Phase::Quiet { until: now + quiet });
-                        }
-                        None => return None,
+                    let t = now.saturating_sub(self.t0);
+                    if self.clients.as_mut().is_some_and(|c| c.start_final(t)) {
+                        return Some(Phase::FinalPolls {
+                            deadline: now + FINAL_POLLS + self.cfg.clients.timeout,
+                        });
                     }
+                    return self.after_load(now);
+                }
+            }
+            Phase::FinalPolls { deadline } => {
+                let done = self
+                    .clients
+                    .as_ref()
+                    .is_none_or(|c| c.exhausted() && c.outstanding() == 0);
+                if done || now >= deadline {
+                    return self.after_load(now);
                 }
             }
             Phase::Quiet { until } => {
@@ -158,6 +173,15 @@ impl Loop {
             }
         }
         Some(phase)
+    }
+
+    /// What follows the client load: the quiet period before final reads, or
+    /// the end.
+    fn after_load(&mut self, now: u64) -> Option<Phase> {
+        let quiet = self.cfg.final_reads_after?;
+        // Duration and msgs/op cover the load, not the probe.
+        self.load_end = Some((now, self.net.counters()));
+        Some(Phase::Quiet { until: now + quiet })
     }
 
     /// Starts the clients (history time 0 is `now`) and the nemesis schedules.

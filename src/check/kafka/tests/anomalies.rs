@@ -49,7 +49,10 @@ fn an_unread_send_below_what_polls_read_is_a_lost_write() {
     let r = exactly(&k, &[LostWrite, Unseen]);
     let lost = &r.anomalies[0];
     assert_eq!(lost.offsets, [1, 2], "{r}");
-    assert!(lost.message.contains("message 2 of x at offset 1"), "{r}");
+    assert!(
+        lost.message.contains("message 2 of \"x\" at offset 1"),
+        "{r}"
+    );
 }
 
 #[test]
@@ -93,7 +96,9 @@ fn a_first_poll_that_starts_past_the_requested_offset_is_a_poll_skip() {
         .poll(2, 40, 50, json!({"x": 0}), json!({"x": [[0, 1], [1, 2]]}));
     let r = exactly(&k, &[PollSkip]);
     assert!(
-        r.anomalies[0].message.contains("asked for x from offset 0"),
+        r.anomalies[0]
+            .message
+            .contains("asked for \"x\" from offset 0"),
         "{r}"
     );
 }
