@@ -26,13 +26,17 @@ enum Command {
     /// Benchmark tables: latency against the hop bound, throughput, messages and
     /// CPU per operation, on the simulator and on real processes.
     Bench(raft_kv::bench::BenchArgs),
-    /// Time the linearizability checker on a synthetic lin-kv history.
+    /// Time a checker on a synthetic valid history: lin-kv's linearizability
+    /// checker (the default), kafka's, or txn-rw-register's.
     BenchCheck {
         /// Operations in the history.
         #[arg(long, default_value_t = 100_000)]
         ops: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Whose checker: lin-kv, kafka or txn-rw-register.
+        #[arg(short = 'w', long = "workload", default_value = "lin-kv")]
+        workload: raft_kv::workload::WorkloadKind,
     },
     /// Run a Maelstrom-style test against real node processes (no JVM needed).
     Test(Box<raft_kv::harness::cli::TestArgs>),
@@ -78,8 +82,22 @@ fn main() -> ExitCode {
         Some(Command::Sim(args)) => raft_kv::sim::cli::sim_main(args),
         Some(Command::Bench(args)) => raft_kv::bench::bench_main(args),
         Some(Command::Soak(args)) => raft_kv::sim::cli::soak_main(args),
-        Some(Command::BenchCheck { ops, seed }) => {
-            println!("{}", raft_kv::check::synthetic::benchmark(*ops, *seed));
+        Some(Command::BenchCheck {
+            ops,
+            seed,
+            workload,
+        }) => {
+            use raft_kv::workload::WorkloadKind;
+            let line = match workload {
+                WorkloadKind::LinKv => raft_kv::check::synthetic::benchmark(*ops, *seed),
+                WorkloadKind::Kafka => raft_kv::check::kafka::benchmark(*ops, *seed),
+                WorkloadKind::TxnRwRegister => raft_kv::check::rw_register::benchmark(*ops, *seed),
+                other => {
+                    eprintln!("raft-kv bench-check: no benchmark for {other}");
+                    return ExitCode::from(2);
+                }
+            };
+            println!("{line}");
             ExitCode::SUCCESS
         }
         Some(Command::Test(args)) => raft_kv::harness::run(args),

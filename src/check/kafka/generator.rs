@@ -215,11 +215,15 @@ pub fn synthetic_history(ops: usize, keys: usize, concurrency: usize, seed: u64)
         },
         &mut t,
     );
-    let sends = plan
-        .iter()
-        .filter(|p| matches!(p.plan, Plan::Send { .. }))
-        .count();
-    for _ in 0..sends / POLL_LIMIT + 2 {
+    // Enough polls to read the longest log.
+    let mut per_key = vec![0usize; keys];
+    for p in &plan {
+        if let Plan::Send { key, .. } = p.plan {
+            per_key[key] += 1;
+        }
+    }
+    let longest = per_key.into_iter().max().unwrap_or(0);
+    for _ in 0..longest / POLL_LIMIT + 2 {
         step(&mut plan, Plan::Poll, &mut t);
     }
     let mut world = World {
@@ -271,4 +275,34 @@ fn emit(plan: &[Planned]) -> History {
         history.push(op);
     }
     history
+}
+
+/// `raft-kv bench-check -w kafka`: generates a valid history of `ops`
+/// operations (over `ops / 2000` keys, at least 4, from 10 clients, plus the final
+/// polls) and times the checker (real-time checks on). One line of numbers.
+pub fn benchmark(ops: usize, seed: u64) -> String {
+    let keys = (ops / 2000).max(4);
+    let t0 = std::time::Instant::now();
+    let history = synthetic_history(ops, keys, 10, seed);
+    let generated = t0.elapsed();
+    let reads: usize = history
+        .ops
+        .iter()
+        .filter(|o| o.f == F::Poll && o.kind == Kind::Ok)
+        .filter_map(|o| o.value[0][1].as_object())
+        .flat_map(|m| m.values())
+        .filter_map(Value::as_array)
+        .map(Vec::len)
+        .sum();
+    let t1 = std::time::Instant::now();
+    let report = super::check(&history, true);
+    let checked = t1.elapsed();
+    format!(
+        "workload=kafka ops={} keys={keys} records={} polled_messages={reads} valid={} generate={:.3}s check={:.3}s",
+        report.ops_checked,
+        history.ops.len(),
+        report.valid,
+        generated.as_secs_f64(),
+        checked.as_secs_f64()
+    )
 }

@@ -38,7 +38,7 @@ mod tests;
 
 pub mod generator;
 
-pub use generator::synthetic_history;
+pub use generator::{benchmark, synthetic_history};
 pub use report::{KafkaAnomaly, KafkaAnomalyKind, KafkaReport};
 
 use crate::check::fx::FxMap;

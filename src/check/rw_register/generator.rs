@@ -145,3 +145,23 @@ pub fn synthetic_history(txns: usize, keys: usize, concurrency: usize, seed: u64
     }
     history
 }
+
+/// `raft-kv bench-check -w txn-rw-register`: generates a valid history of `ops`
+/// transactions (10 keys active at a time, 10 clients) and times the checker
+/// against strict serializability. One line of numbers.
+pub fn benchmark(ops: usize, seed: u64) -> String {
+    let t0 = std::time::Instant::now();
+    let history = synthetic_history(ops, 10, 10, seed);
+    let generated = t0.elapsed();
+    let t1 = std::time::Instant::now();
+    let report = super::check(&history, crate::check::models::Models::STRICT);
+    let checked = t1.elapsed();
+    format!(
+        "workload=txn-rw-register txns={} records={} valid={} generate={:.3}s check={:.3}s",
+        report.txns_checked,
+        history.ops.len(),
+        report.valid,
+        generated.as_secs_f64(),
+        checked.as_secs_f64()
+    )
+}

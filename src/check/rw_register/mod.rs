@@ -25,7 +25,7 @@ mod txn;
 #[cfg(test)]
 mod tests;
 
-pub use generator::synthetic_history;
+pub use generator::{benchmark, synthetic_history};
 pub use report::RwRegisterReport;
 
 use crate::check::elle::{Anomaly, AnomalyKind};
