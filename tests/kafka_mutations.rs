@@ -34,3 +34,14 @@ fn sends_acknowledged_before_commit_are_caught() {
 fn the_unmutated_kafka_node_passes_the_same_seeds() {
     assert_eq!(seeds_to_catch(Mutation::None), None);
 }
+
+#[test]
+fn a_node_that_persists_nothing_is_caught_when_nodes_are_killed() {
+    let caught = first_caught("ForgetOnCrash Kafka", |seed| {
+        let mut config = mutation_config(seed, WorkloadKind::Kafka);
+        config.node.mutation = Mutation::ForgetOnCrash;
+        config.kill_interval = Some(2.0);
+        config
+    });
+    assert!(caught.is_some());
+}

@@ -30,3 +30,14 @@ fn read_only_txns_from_a_followers_local_state_are_caught() {
 fn the_unmutated_txn_rw_node_passes_the_same_seeds() {
     assert_eq!(seeds_to_catch(Mutation::None), None);
 }
+
+#[test]
+fn a_node_that_persists_nothing_is_caught_when_nodes_are_killed() {
+    let caught = first_caught("ForgetOnCrash TxnRwRegister", |seed| {
+        let mut config = mutation_config(seed, WorkloadKind::TxnRwRegister);
+        config.node.mutation = Mutation::ForgetOnCrash;
+        config.kill_interval = Some(2.0);
+        config
+    });
+    assert!(caught.is_some());
+}
