@@ -172,7 +172,7 @@ fn a_foreign_register_node_is_valid_alone_and_rejected_when_nodes_do_not_share_s
 }
 
 #[test]
-fn an_unknown_consistency_model_is_a_setup_error() {
+fn an_unknown_consistency_model_is_a_bad_argument() {
     let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join("harness-bad-model");
     let out = Command::new(BIN)
         .args([
@@ -186,7 +186,7 @@ fn an_unknown_consistency_model_is_a_setup_error() {
         .arg(&store)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(254), "Maelstrom's bad-arguments status");
     assert!(
         stderr(&out).contains("unknown consistency model"),
         "{}",
