@@ -186,7 +186,11 @@ fn an_unknown_consistency_model_is_a_bad_argument() {
         .arg(&store)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(254), "Maelstrom's bad-arguments status");
+    assert_eq!(
+        out.status.code(),
+        Some(254),
+        "Maelstrom's bad-arguments status"
+    );
     assert!(
         stderr(&out).contains("unknown consistency model"),
         "{}",
