@@ -1,6 +1,6 @@
-//! txn-rw-register under the simulator: 200 seeds of the standard matrix (3 and
+//! txn-rw-register under the simulator: 160 seeds of the standard matrix (3 and
 //! 5 nodes; latency 0, 10 and 100 ms; partitions every 1–10 s; with and without
-//! loss and duplication), and 40 more with nodes killed and restarted. Every run
+//! loss and duplication), and 30 more with nodes killed and restarted. Every run
 //! must be strict serializable (the Elle-style rw-register checker) and keep
 //! Raft's safety invariants.
 
@@ -10,7 +10,7 @@ use common::{check_seeds, nothing_more};
 use raft_kv::sim::matrix_config;
 use raft_kv::workload::WorkloadKind;
 
-const SEEDS_PER_SHARD: u64 = 100;
+const SEEDS_PER_SHARD: u64 = 80;
 
 fn shard(index: u64) {
     let first = 30_001 + index * SEEDS_PER_SHARD;
@@ -37,5 +37,5 @@ fn rw_register_survives_kills_and_restarts() {
         c.kill_interval = Some(1.5 + (seed % 6) as f64 * 0.5);
         c
     };
-    check_seeds(0..40, killing, nothing_more, 100);
+    check_seeds(0..30, killing, nothing_more, 100);
 }
