@@ -79,7 +79,11 @@ fn committed_offsets_never_move_back_and_listings_leave_out_unknown_keys() {
 #[test]
 fn polls_and_listings_are_reads_and_sends_and_commits_go_through_the_log() {
     let mut m = KafkaMachine::default();
-    let ctx = Context { node: "n1", now: 0 };
+    let ctx = Context {
+        node: "n1",
+        incarnation: 0,
+        now: 0,
+    };
     assert_eq!(m.admit_body(&poll(json!({"a": 0})), &ctx), Admission::Read);
     assert_eq!(
         m.admit_body(&req("list_committed_offsets", json!({"keys": []})), &ctx),

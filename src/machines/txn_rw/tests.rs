@@ -68,7 +68,11 @@ fn malformed_micro_ops_get_12_and_change_nothing() {
 #[test]
 fn read_only_transactions_are_reads_and_others_go_through_the_log() {
     let mut m = RwMachine::default();
-    let ctx = Context { node: "n1", now: 0 };
+    let ctx = Context {
+        node: "n1",
+        incarnation: 0,
+        now: 0,
+    };
     assert_eq!(
         m.admit_body(&txn(json!([["r", 1, null], ["r", 2, null]])), &ctx),
         Admission::Read
