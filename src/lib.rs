@@ -15,8 +15,9 @@
 //!   ([`raft::Data`]).
 //! - [`protocol`]: Maelstrom's envelope and the node's own message bodies; a
 //!   client's body stays opaque to everything but its machine.
-//! - [`machines`]: the [`machines::StateMachine`] trait and the built-in machines
-//!   (`kv` for lin-kv, `txn` for txn-list-append, `lww` for lww-kv).
+//! - [`machines`]: the [`machines::StateMachine`] trait and the built-in machines,
+//!   one per Maelstrom workload (`kv` for lin-kv, `txn` for txn-list-append, `lww`
+//!   for lww-kv, and echo, unique-ids, broadcast, g-set, g-counter, pn-counter).
 //! - [`storage`]: where a node keeps its term, vote, log and snapshot (in memory,
 //!   or a checksummed write-ahead log under `--data-dir`).
 //! - [`node`]: the glue: routes client requests, forwards them to the leader,
