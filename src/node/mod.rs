@@ -6,7 +6,7 @@
 //! `--machine`) is the default.
 //!
 //! A client request's path: the node that receives it (its *origin*) asks the
-//! machine to admit it ([`Admission`]): answered at once (lww, or a refusal), a
+//! machine to admit it ([`Admission`](crate::machines::Admission)): answered at once (lww, or a refusal), a
 //! read (served after ReadIndex), or a command for the log. It keeps a command as
 //! [`Pending`] and hands it to the leader it knows: proposes it itself when it
 //! leads, else forwards it. The leader appends a [`Command`] naming itself as

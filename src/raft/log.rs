@@ -30,13 +30,21 @@ pub struct Log {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
     /// The log matches the leader's up to `last_new_index` (`prev + entries.len()`).
-    Matched { last_new_index: u64 },
+    Matched {
+        /// `prev_log_index + entries.len()`: the last index this append verified.
+        last_new_index: u64,
+    },
     /// `prev_log_index` is past the end of our log.
-    TooShort { last_index: u64 },
+    TooShort {
+        /// Our last index.
+        last_index: u64,
+    },
     /// Our entry at `prev_log_index` has another term; `first_index_of_term` is where
     /// that term starts in our log, so the leader can skip it whole.
     TermMismatch {
+        /// The term of our entry at `prev_log_index`.
         conflict_term: u64,
+        /// The first index of `conflict_term` in our log.
         first_index_of_term: u64,
     },
 }
@@ -45,7 +53,9 @@ pub enum AppendOutcome {
 /// after `from` is replaced by `entries` (which may be empty after a truncation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unstable {
+    /// The first index replaced.
     pub from: u64,
+    /// The entries from `from` on, in order.
     pub entries: Vec<Entry>,
 }
 

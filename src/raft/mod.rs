@@ -5,12 +5,45 @@
 //! The same inputs and seed give the same outputs, which is what makes transcript
 //! snapshots stable and simulation failures replayable.
 //!
-//! Driving it: call [`Raft::step`] for every received message and [`Raft::tick`] as
-//! time passes; propose with [`Raft::propose`]; then collect
-//! [`Raft::take_messages`] (to send) and [`Raft::take_committed`] (to apply).
-//! Durability contract: once the log or the hard state ([`Raft::hard_state`])
-//! changes, a persistent implementation must write them before sending the
-//! messages of that round. The log here is in memory, so that step is empty.
+//! # Driving it
+//!
+//! Build a peer with [`Raft::new`] (or [`Raft::restart`] from what it persisted).
+//! Then, in a loop:
+//!
+//! 1. feed it input: [`Raft::tick`] as time passes (at the latest by
+//!    [`Raft::next_deadline`]), [`Raft::step`] for every message from a peer,
+//!    [`Raft::propose`] for a command and [`Raft::read_index`] for a linearizable
+//!    read;
+//! 2. collect the round's output with [`Raft::ready`] and handle its parts in order:
+//!    write [`Ready::persist`] to stable storage, restore [`Ready::snapshot`] if
+//!    there is one, apply [`Ready::committed`], serve [`Ready::reads`] once their
+//!    index is applied, and send the messages, which [`Ready::messages`] releases
+//!    only against the [`Persisted`] receipt for that round's persist part;
+//! 3. every so often, after applying, hand the state to [`Raft::compact`] so the
+//!    log stays bounded.
+//!
+//! The crate documentation has a complete example.
+//!
+//! # Where the paper's rules live
+//!
+//! | rule | where |
+//! | --- | --- |
+//! | Figure 2, state and the rules for all servers | this file (`step`, `become_follower`) |
+//! | §5.2 leader election, RequestVote | `election.rs` |
+//! | §5.3 log replication, AppendEntries receiver rules 1–5 | `replication.rs`, [`Log::try_append`] |
+//! | §5.4.1 election restriction | [`Log::is_up_to_date`] |
+//! | §5.4.2 commit only entries of the current term by counting | `replication.rs` (`maybe_commit`) |
+//! | §7 and Figure 13, snapshots and InstallSnapshot | `snapshot.rs` |
+//! | §8 a new leader's no-op | `election.rs` (`become_leader`) |
+//! | PreVote (Ongaro's thesis §9.6), CheckQuorum (§6.2, §4.2.3) | `election.rs`, [`Config`] |
+//! | ReadIndex (thesis §6.4) | `read.rs` |
+//! | persist before send | `ready.rs` |
+//!
+//! `tests/raft_paper.rs` has one test per rule, named after it, and
+//! `tests/scenarios/*.txt` shows the protocol at work as readable transcripts
+//! (the format is described in `tests/scenarios/README.md`).
+
+#![warn(missing_docs)]
 
 mod config;
 mod data;
@@ -41,10 +74,13 @@ use std::collections::BTreeMap;
 /// A peer's role (Figure 2, plus the PreVote phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
+    /// Answers leaders and candidates; campaigns when its election timeout elapses.
     Follower,
     /// Asking whether an election could be won, without changing term.
     PreCandidate,
+    /// Campaigning for votes in a term of its own.
     Candidate,
+    /// Replicates its log to the others and commits entries.
     Leader,
 }
 
@@ -66,7 +102,7 @@ pub struct Raft {
     role: Role,
     leader: Option<NodeId>,
     commit_index: u64,
-    /// Highest index handed out by `take_committed`.
+    /// Highest index handed out to apply (or covered by an installed snapshot).
     applied: u64,
     election_deadline: u64,
     /// When we last heard from the leader of our term (followers).
@@ -340,7 +376,7 @@ impl Raft {
     }
 
     /// Appends a command to the leader's log. Returns its index, or `None` when this
-    /// peer is not the leader. Replication starts with the next `take_messages`.
+    /// peer is not the leader. The entry goes out in the next [`Raft::ready`].
     pub fn propose(&mut self, data: Data) -> Option<u64> {
         if self.role != Role::Leader {
             return None;

@@ -22,8 +22,11 @@ pub enum ProgressState {
 /// Replication progress of one follower.
 #[derive(Clone, Debug)]
 pub struct Progress {
+    /// The highest index known to be stored on the follower.
     pub match_index: u64,
+    /// The index of the next entry to send the follower.
     pub next_index: u64,
+    /// How entries go to the follower now.
     pub state: ProgressState,
     /// In Probe: an AppendEntries is outstanding; wait for its answer or a heartbeat.
     pub probe_sent: bool,

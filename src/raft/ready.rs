@@ -13,8 +13,12 @@ use super::{Entry, Message, NodeId, Raft, Snapshot, Unstable};
 /// and how far the log is known committed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HardState {
+    /// The latest term this peer has seen (Figure 2: `currentTerm`).
     pub term: u64,
+    /// The candidate it voted for in that term (Figure 2: `votedFor`).
     pub vote: Option<NodeId>,
+    /// The commit index (volatile in Figure 2; kept so a restart re-applies the
+    /// committed entries at once instead of waiting for the leader).
     pub commit: u64,
 }
 
@@ -22,7 +26,9 @@ pub struct HardState {
 /// ([`Raft::restart`](super::Raft::restart)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recovered {
+    /// The last hard state persisted.
     pub hard_state: HardState,
+    /// The latest snapshot persisted, if any.
     pub snapshot: Option<Snapshot>,
     /// The log entries after the snapshot (from index 1 without one), in order.
     pub entries: Vec<Entry>,

@@ -11,7 +11,9 @@ use super::{Data, InstallSnapshot, InstallSnapshotRes, Message, ProgressState, R
 /// A snapshot of the replicated state as of `index` (whose entry has `term`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
+    /// The last index the snapshot covers.
     pub index: u64,
+    /// The term of the entry at `index`.
     pub term: u64,
     /// The host's encoded state, opaque to the core.
     pub data: Data,

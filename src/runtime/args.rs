@@ -48,7 +48,7 @@ pub struct NodeArgs {
     /// Most requests a node tracks at once; beyond it new requests get error 11.
     #[arg(long, default_value_t = NodeConfig::default().max_pending)]
     pub max_pending: usize,
-    /// Keep term, vote, log and snapshots under DIR/<node id>/ (fsync before
+    /// Keep term, vote, log and snapshots under DIR/NODE_ID/ (fsync before
     /// replying) and recover them when restarted; without it state is in memory
     /// only, and a killed node comes back empty.
     #[arg(long, value_name = "DIR")]
