@@ -441,6 +441,7 @@ mod tests {
                 F::Echo => "echo",
                 F::Broadcast => "broadcast",
                 F::Add => "add",
+                F::Send => "send",
                 _ => "read",
             }));
         }
