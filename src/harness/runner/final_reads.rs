@@ -10,7 +10,13 @@ use crate::workload::probes::final_read_requests;
 
 impl Loop {
     /// Sends `payload` from the init client to node `index` with `msg_id`.
-    fn send_from_init_client(&mut self, now: u64, index: usize, msg_id: u64, payload: Payload) {
+    pub(super) fn send_from_init_client(
+        &mut self,
+        now: u64,
+        index: usize,
+        msg_id: u64,
+        payload: Payload,
+    ) {
         let Some(node) = self.cfg.node_ids.get(index).cloned() else {
             return;
         };
@@ -37,7 +43,8 @@ impl Loop {
         );
     }
 
-    /// Sends the set-up messages; returns false when there are none.
+    /// Sends the set-up messages (with the init client's next msg ids); returns
+    /// false when there are none.
     pub(super) fn send_setup(&mut self, now: u64) -> bool {
         for (node, payload) in self.cfg.setup.clone() {
             let Some(index) = self.cfg.node_ids.iter().position(|n| *n == node) else {
@@ -59,8 +66,8 @@ impl Loop {
             .unwrap_or_default();
         for index in 0..self.cfg.node_ids.len() {
             for (key, request) in &requests {
-                let node = self.cfg.node_ids[index].clone();
                 let msg_id = self.init_client_msg_id();
+                let node = self.cfg.node_ids[index].clone();
                 self.final_asked.insert(msg_id, (node, key.clone()));
                 self.send_from_init_client(now, index, msg_id, request.clone());
             }

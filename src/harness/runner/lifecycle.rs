@@ -2,9 +2,8 @@
 //! start and after a restart), a node closing its stdout (a crash, unless the
 //! nemesis killed it), and shutdown at the end.
 
-use super::{Crash, INIT_CLIENT, Loop, NodeExit};
-use crate::harness::net::{Cargo, Packet};
-use crate::protocol::{Body, Message, Payload};
+use super::{Crash, Loop, NodeExit};
+use crate::protocol::Payload;
 use std::time::Duration;
 
 impl Loop {
@@ -19,33 +18,11 @@ impl Loop {
     /// init client's next msg id, which it returns.
     pub(super) fn send_init_to(&mut self, now: u64, index: usize) -> u64 {
         let msg_id = self.init_client_msg_id();
-        let Some(id) = self.cfg.node_ids.get(index).cloned() else {
-            return msg_id;
+        let init = Payload::Init {
+            node_id: self.cfg.node_ids.get(index).cloned().unwrap_or_default(),
+            node_ids: self.cfg.node_ids.clone(),
         };
-        let msg = Message {
-            src: INIT_CLIENT.into(),
-            dest: id.clone(),
-            body: Body {
-                in_reply_to: None,
-                msg_id: Some(msg_id),
-                payload: Payload::Init {
-                    node_id: id.clone(),
-                    node_ids: self.cfg.node_ids.clone(),
-                },
-            },
-        };
-        self.net.send(
-            now,
-            Packet {
-                src: INIT_CLIENT.into(),
-                dest: id,
-                between_nodes: false,
-                cargo: Cargo::ToNode {
-                    index,
-                    line: msg.to_line(),
-                },
-            },
-        );
+        self.send_from_init_client(now, index, msg_id, init);
         msg_id
     }
 
