@@ -86,6 +86,7 @@ impl<M: Machine> Node<M> {
                     next_read_ctx: 0,
                     forward_queue: BTreeMap::new(),
                     last_forward_at: None,
+                    grace_until: now + 2 * self.config.raft.election_timeout,
                 });
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",

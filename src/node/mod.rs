@@ -88,6 +88,9 @@ struct Cluster {
     /// Forwards waiting to go out, by leader.
     forward_queue: BTreeMap<String, Vec<Forward>>,
     last_forward_at: Option<u64>,
+    /// Until a fresh node's first election can have ended (twice the election
+    /// timeout after `init`), requests wait for a leader instead of getting 11.
+    grace_until: u64,
 }
 
 impl Node<Builtin> {
@@ -205,7 +208,7 @@ impl<M: Machine> Node<M> {
             t = t.min(last + self.config.forward_linger);
         }
         for p in c.pending.values() {
-            t = t.min(p.next_deadline(&self.config));
+            t = t.min(p.next_deadline(&self.config, c.grace_until));
         }
         Some(t)
     }

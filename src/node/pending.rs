@@ -36,8 +36,15 @@ pub enum Due {
 }
 
 impl Pending {
+    /// When a request never handed to a leader gets error 11: `unavailable_timeout`
+    /// after it arrived, but not before `grace_until` (a fresh node's first
+    /// election: refusing then would fail requests a moment's wait serves).
+    fn unavailable_at(&self, config: &NodeConfig, grace_until: u64) -> u64 {
+        (self.received + config.unavailable_timeout).max(grace_until)
+    }
+
     /// The earliest time at which this request is due for something.
-    pub fn next_deadline(&self, config: &NodeConfig) -> u64 {
+    pub fn next_deadline(&self, config: &NodeConfig, grace_until: u64) -> u64 {
         let retry = self.last_attempt + config.retry_interval;
         if self.answered {
             return retry;
@@ -45,13 +52,13 @@ impl Pending {
         let due = if self.handed {
             retry
         } else {
-            self.received + config.unavailable_timeout
+            self.unavailable_at(config, grace_until)
         };
         due.min(self.received + config.request_expiry)
     }
 
     /// What this request is due for at `now`.
-    pub fn due(&self, now: u64, config: &NodeConfig) -> Due {
+    pub fn due(&self, now: u64, config: &NodeConfig, grace_until: u64) -> Due {
         let retry = now >= self.last_attempt + config.retry_interval;
         if self.answered {
             // A dissemination: no expiry, no error 11.
@@ -59,7 +66,7 @@ impl Pending {
         }
         if now >= self.received + config.request_expiry {
             Due::Expired
-        } else if !self.handed && now >= self.received + config.unavailable_timeout {
+        } else if !self.handed && now >= self.unavailable_at(config, grace_until) {
             Due::Unavailable
         } else if self.handed && retry {
             Due::Retry

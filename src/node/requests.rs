@@ -112,7 +112,7 @@ impl<M: Machine> Node<M> {
         let due: Vec<(u64, Due)> = c
             .pending
             .iter()
-            .map(|(&seq, p)| (seq, p.due(now, &self.config)))
+            .map(|(&seq, p)| (seq, p.due(now, &self.config, c.grace_until)))
             .filter(|(_, d)| *d != Due::Nothing)
             .collect();
         for (seq, due) in due {
