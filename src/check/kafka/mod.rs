@@ -3,7 +3,7 @@
 //! the operations involved.
 //!
 //! From every acknowledged send and every poll it builds each key's version
-//! order (offset -> messages; [`order`]) and then looks for:
+//! order (offset -> messages; `order.rs`) and then looks for:
 //!
 //! - `inconsistent-offsets` (two messages at one offset) and `duplicate` (one
 //!   message at two offsets);
@@ -17,7 +17,7 @@
 //!   saw a message sent only after it completed: Jepsen finds this as a wr + rt
 //!   cycle; with single-message sends and polls no other cycle can form);
 //! - ours: `garbage-read` (a message nobody sent), and with real-time models
-//!   `stale-poll` and `stale-committed-offsets` ([`realtime`]).
+//!   `stale-poll` and `stale-committed-offsets` (`realtime.rs`).
 //!
 //! Every kind makes the history invalid (Jepsen's allowed kinds, `int-send-skip`
 //! and `G0`, are not reported). Work is linear in the history's size, plus

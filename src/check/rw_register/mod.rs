@@ -2,7 +2,7 @@
 //!
 //! Transactions read and write registers; every write to a key is a unique value,
 //! and a key never written reads `null`. A read shows one version, so the version
-//! order of a key has to be inferred ([`order`]): `null` comes first, a
+//! order of a key has to be inferred (`order.rs`): `null` comes first, a
 //! transaction's write follows its own read of the key, and (for real-time models)
 //! a transaction invoked after another completed sees or makes a later version.
 //! From those facts come ww, wr and rw dependencies between transactions, and
