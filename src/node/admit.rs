@@ -27,7 +27,9 @@ impl<M: Machine> Node<M> {
         };
         if c.pending.len() + c.read_waiters.len() + c.local_reads.len() >= self.config.max_pending {
             // Definite: the request was not admitted, so nothing happened.
+            let from = c.id.clone();
             self.reply_error(
+                from,
                 &client,
                 Some(msg_id),
                 ErrorCode::TemporarilyUnavailable,

@@ -86,6 +86,32 @@ pub enum Mutation {
     NonAtomicRw,
 }
 
+impl NodeConfig {
+    /// Checks the settings: the Raft core's (see [`raft::Config::validate`]), a
+    /// positive retry interval (zero would retry in a busy loop), and every time
+    /// within [`raft::MAX_TIME`] so that deadlines cannot overflow.
+    pub fn validate(&self) -> Result<(), String> {
+        self.raft.validate()?;
+        if self.retry_interval == 0 {
+            return Err("retry interval must be positive".into());
+        }
+        for (name, t) in [
+            ("retry interval", self.retry_interval),
+            ("unavailable timeout", self.unavailable_timeout),
+            ("request expiry", self.request_expiry),
+            ("forward linger", self.forward_linger),
+        ] {
+            if t > raft::MAX_TIME {
+                return Err(format!(
+                    "{name} ({t} µs) must be at most {} µs",
+                    raft::MAX_TIME
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for NodeConfig {
     fn default() -> NodeConfig {
         NodeConfig {

@@ -14,13 +14,19 @@ impl<M: Machine> Node<M> {
         &mut self,
         now: u64,
         src: String,
+        dest: String,
         msg_id: Option<u64>,
         node_id: String,
         node_ids: Vec<String>,
     ) {
         if let Some(c) = &self.cluster {
-            let text = format!("already initialized as {}", c.id);
-            self.reply_error(&src, msg_id, ErrorCode::MalformedRequest, &text);
+            let (from, text) = (c.id.clone(), format!("already initialized as {}", c.id));
+            self.reply_error(from, &src, msg_id, ErrorCode::MalformedRequest, &text);
+            return;
+        }
+        if node_id != dest {
+            let text = format!("init addressed to {dest} names node_id {node_id:?}");
+            self.reply_error(dest, &src, msg_id, ErrorCode::MalformedRequest, &text);
             return;
         }
         let seed = mix(self.seed, fnv1a(node_id.as_bytes()));
@@ -96,6 +102,7 @@ impl<M: Machine> Node<M> {
                 self.after(now);
             }
             Err(e) => self.reply_error(
+                dest,
                 &src,
                 msg_id,
                 ErrorCode::MalformedRequest,

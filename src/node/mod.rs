@@ -38,7 +38,7 @@ pub use session::{Session, Sessions};
 pub use state::{Applied, Replicated};
 
 use crate::machines::{Builtin, Machine, Reply};
-use crate::protocol::{Body, DecodeError, ErrorCode, Forward, Message, Payload};
+use crate::protocol::{Body, DecodeError, ErrorCode, Forward, Message, Payload, ReplyTo};
 use crate::raft::{Raft, Role};
 use crate::storage::{MemoryStorage, Storage};
 use std::collections::BTreeMap;
@@ -213,7 +213,30 @@ impl<M: Machine> Node<M> {
         Some(t)
     }
 
-    /// Handles one raw protocol line. Bad input never panics: it gets an error reply
+    /// Handles one raw protocol line as read from stdin (without its newline).
+    /// A line that is not valid UTF-8 is never acted upon: it gets error 12 when
+    /// its lossy decoding shows who to answer, and a log line otherwise.
+    pub fn handle_bytes(&mut self, now: u64, bytes: &[u8]) {
+        match std::str::from_utf8(bytes) {
+            Ok(line) => self.handle_line(now, line),
+            Err(e) => {
+                let lossy = String::from_utf8_lossy(bytes);
+                let text = format!(
+                    "line is not valid UTF-8 (bad byte at offset {})",
+                    e.valid_up_to()
+                );
+                match Message::reply_target(&lossy) {
+                    Some(to) => self.reject(&to, ErrorCode::MalformedRequest, &text),
+                    None => self.logs.push(format!(
+                        "skipped unreadable line ({text}): {}",
+                        truncate(&lossy, 200)
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Handles one protocol line. Bad input never panics: it gets an error reply
     /// when it carried a `msg_id` to answer, and a log line otherwise.
     pub fn handle_line(&mut self, now: u64, line: &str) {
         if line.trim().is_empty() || self.fatal.is_some() {
@@ -222,15 +245,10 @@ impl<M: Machine> Node<M> {
         match Message::from_line(line) {
             Ok(msg) => self.handle(now, msg),
             Err(DecodeError {
-                reply_to: Some((src, dest, msg_id)),
+                reply_to: Some(to),
                 code,
                 text,
-            }) => {
-                self.logs
-                    .push(format!("rejected message {msg_id} from {src}: {text}"));
-                let from = self.id().map_or(dest, str::to_owned);
-                self.send(from, src, Some(msg_id), Payload::error(code, text));
-            }
+            }) => self.reject(&to, code, &text),
             Err(e) => self.logs.push(format!(
                 "skipped unreadable line ({}): {}",
                 e.text,
@@ -242,45 +260,89 @@ impl<M: Machine> Node<M> {
     /// Handles a batch of raw lines as one round: the core's output is collected,
     /// persisted (one write and one fsync under `--data-dir`), applied and sent
     /// once, after the last line. The binary's loop hands over everything that
-    /// arrived meanwhile; the simulator delivers message by message.
-    pub fn handle_lines<'a>(&mut self, now: u64, lines: impl IntoIterator<Item = &'a str>) {
+    /// arrived meanwhile; the simulator delivers message by message. Lines are
+    /// bytes, as read from stdin (see [`Node::handle_bytes`]).
+    pub fn handle_lines<'a>(&mut self, now: u64, lines: impl IntoIterator<Item = &'a [u8]>) {
         self.deferred = true;
         for line in lines {
-            self.handle_line(now, line);
+            self.handle_bytes(now, line);
         }
         self.deferred = false;
         self.after(now);
     }
 
-    /// Handles one message.
+    /// Answers a line that could not be served with an error: from this node's
+    /// id, or before `init` from the id the line was addressed to (no reply when
+    /// it named none).
+    fn reject(&mut self, to: &ReplyTo, code: ErrorCode, text: &str) {
+        let from = self.id().map(str::to_owned).or_else(|| to.dest.clone());
+        self.logs.push(format!(
+            "rejected a message from {} ({}): {text}",
+            to.src,
+            code.code()
+        ));
+        let Some(from) = from else {
+            self.logs
+                .push("cannot answer: no dest, and this node has no id yet".into());
+            return;
+        };
+        let (in_reply_to, payload) = to.error(code, text);
+        self.send(from, to.src.clone(), in_reply_to, payload);
+    }
+
+    /// Handles one message. Replies (`init_ok`, `error`) are never answered;
+    /// a message addressed to another node is refused (error 12); node-internal
+    /// messages are accepted only from the other cluster members (error 10 for
+    /// anyone else, see [`Payload::is_internal`]).
     pub fn handle(&mut self, now: u64, msg: Message) {
         if self.fatal.is_some() {
             return;
         }
-        let Message { src, dest: _, body } = msg;
+        let Message { src, dest, body } = msg;
         let Body {
             msg_id,
             in_reply_to: _,
             payload,
         } = body;
-        if let Payload::Init { node_id, node_ids } = payload {
-            self.init(now, src, msg_id, node_id, node_ids);
+        if payload.is_reply() {
+            self.logs.push(format!(
+                "ignored {} from {src} (replies are never answered)",
+                payload.type_name()
+            ));
             return;
         }
-        if self.cluster.is_none() {
+        if let Some(id) = self.id().filter(|id| **id != dest) {
+            let text = format!("message addressed to {dest}, but this node is {id}");
+            let from = id.to_owned();
+            self.reply_error(from, &src, msg_id, ErrorCode::MalformedRequest, &text);
+            return;
+        }
+        if let Payload::Init { node_id, node_ids } = payload {
+            self.init(now, src, dest, msg_id, node_id, node_ids);
+            return;
+        }
+        let Some(c) = self.cluster.as_mut() else {
             self.reply_error(
+                dest,
                 &src,
                 msg_id,
                 ErrorCode::TemporarilyUnavailable,
                 "node not initialized yet",
             );
             return;
+        };
+        if payload.is_internal() && !c.raft.peers().contains(&src) {
+            let text = format!(
+                "{} is a node-internal message; only the other cluster members may send it",
+                payload.type_name()
+            );
+            let from = c.id.clone();
+            self.reply_error(from, &src, msg_id, ErrorCode::NotSupported, &text);
+            return;
         }
         let payload = match payload.into_raft() {
             Ok(raft_msg) => {
-                if let Some(c) = self.cluster.as_mut() {
-                    c.raft.step(now, &src, raft_msg);
-                }
+                c.raft.step(now, &src, raft_msg);
                 self.after(now);
                 return;
             }
@@ -383,20 +445,28 @@ impl<M: Machine> Node<M> {
         self.fatal = Some(why);
     }
 
-    /// Sends a machine's reply (or its rejection) to a client.
+    /// Sends a machine's reply (or its rejection) to a client (once initialized).
     fn answer(&mut self, client: &str, msg_id: u64, reply: Reply) {
-        let from = self.id().unwrap_or("?").to_owned();
-        self.send(from, client.to_owned(), Some(msg_id), reply_payload(reply));
+        if let Some(from) = self.id().map(str::to_owned) {
+            self.send(from, client.to_owned(), Some(msg_id), reply_payload(reply));
+        }
     }
 
-    fn reply_error(&mut self, to: &str, in_reply_to: Option<u64>, code: ErrorCode, text: &str) {
+    /// Sends error `code` from `from` to `to`, when the request had a `msg_id`.
+    fn reply_error(
+        &mut self,
+        from: String,
+        to: &str,
+        in_reply_to: Option<u64>,
+        code: ErrorCode,
+        text: &str,
+    ) {
         if in_reply_to.is_none() {
             self.logs.push(format!(
                 "cannot answer {to} ({text}): the request had no msg_id"
             ));
             return;
         }
-        let from = self.id().unwrap_or("?").to_owned();
         self.send(from, to.to_owned(), in_reply_to, Payload::error(code, text));
     }
 

@@ -125,12 +125,17 @@ impl<M: Machine> Node<M> {
                     }
                 }
                 Due::Unavailable => {
-                    let Some(p) = self.cluster.as_mut().and_then(|c| c.pending.remove(&seq)) else {
+                    let Some((from, p)) = self
+                        .cluster
+                        .as_mut()
+                        .and_then(|c| Some((c.id.clone(), c.pending.remove(&seq)?)))
+                    else {
                         continue;
                     };
                     // Definite: this request was never handed to any leader, so it
                     // is in no log and can never take effect.
                     self.reply_error(
+                        from,
                         &p.client,
                         Some(p.client_msg_id),
                         ErrorCode::TemporarilyUnavailable,

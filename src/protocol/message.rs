@@ -118,6 +118,15 @@ pub enum Payload {
     /// A request or reply in the state machine's vocabulary.
     #[serde(skip)]
     Client(ClientBody),
+    /// An error reply to a request whose `msg_id` is a string or a number that is
+    /// not an integer in `0..2^64`: on the wire a plain `error` whose `in_reply_to`
+    /// is that `msg_id`, verbatim, so the sender can still match it.
+    #[serde(skip)]
+    EchoError {
+        request_msg_id: Data,
+        code: ErrorCode,
+        text: String,
+    },
 }
 
 /// The `type` strings of the node's own vocabulary. Every other type is a client
@@ -156,6 +165,7 @@ impl Payload {
     pub fn type_name(&self) -> String {
         match self {
             Payload::Client(c) => c.ty.clone(),
+            Payload::EchoError { .. } => "error".to_owned(),
             other => match serde_json::to_value(other) {
                 Ok(Value::Object(m)) => m
                     .get("type")
@@ -179,6 +189,33 @@ impl Payload {
         }
     }
 
+    /// True for the messages nodes exchange among themselves (Raft, forwards,
+    /// read indexes): a node accepts them only from the other cluster members.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Payload::RequestVote(_)
+                | Payload::RequestVoteRes(_)
+                | Payload::AppendEntries(_)
+                | Payload::AppendEntriesRes(_)
+                | Payload::InstallSnapshot(_)
+                | Payload::InstallSnapshotRes(_)
+                | Payload::Forward(_)
+                | Payload::ForwardNack(_)
+                | Payload::ReadIndex { .. }
+                | Payload::ReadIndexOk { .. }
+        )
+    }
+
+    /// True for replies the node never answers, whatever is wrong with them
+    /// (`init_ok`, `error`): answering a reply could start an endless exchange.
+    pub fn is_reply(&self) -> bool {
+        matches!(
+            self,
+            Payload::InitOk | Payload::Error { .. } | Payload::EchoError { .. }
+        )
+    }
+
     /// Unwraps a Raft core message, or gives the payload back.
     pub fn into_raft(self) -> Result<raft::Message, Payload> {
         match self {
@@ -196,6 +233,22 @@ impl Payload {
 impl Serialize for Body {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeMap};
+        if let Payload::EchoError {
+            request_msg_id,
+            code,
+            text,
+        } = &self.payload
+        {
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("type", "error")?;
+            map.serialize_entry("in_reply_to", request_msg_id)?;
+            if let Some(id) = self.msg_id {
+                map.serialize_entry("msg_id", &id)?;
+            }
+            map.serialize_entry("code", code)?;
+            map.serialize_entry("text", text)?;
+            return map.end();
+        }
         let (ty, fields) = match &self.payload {
             Payload::Client(c) => (Value::String(c.ty.clone()), c.fields.clone()),
             other => {
@@ -233,12 +286,51 @@ impl Serialize for Message {
     }
 }
 
+/// A request's `msg_id`, as an error reply can refer to it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestMsgId {
+    /// An integer in `0..2^64`, as Maelstrom sends: the reply's `in_reply_to`.
+    Id(u64),
+    /// A string, or a number that is not such an integer: echoed verbatim as the
+    /// reply's `in_reply_to` (see [`Payload::EchoError`]).
+    Echo(Data),
+}
+
+/// Where an error reply to a line goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplyTo {
+    /// The line's sender: the reply's `dest`.
+    pub src: String,
+    /// Who the line was addressed to, when it said (the reply's `src` when the
+    /// node does not know its own id yet).
+    pub dest: Option<String>,
+    pub msg_id: RequestMsgId,
+}
+
+impl ReplyTo {
+    /// The `in_reply_to` and payload of an error reply to this request.
+    pub fn error(&self, code: ErrorCode, text: impl Into<String>) -> (Option<u64>, Payload) {
+        match &self.msg_id {
+            RequestMsgId::Id(id) => (Some(*id), Payload::error(code, text)),
+            RequestMsgId::Echo(raw) => (
+                None,
+                Payload::EchoError {
+                    request_msg_id: raw.clone(),
+                    code,
+                    text: text.into(),
+                },
+            ),
+        }
+    }
+}
+
 /// Why a line could not be turned into a [`Message`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecodeError {
-    /// Where to send an error reply, when the line had enough shape to say:
-    /// `(src, dest, msg_id)`.
-    pub reply_to: Option<(String, String, u64)>,
+    /// Where to send an error reply, when the line had enough shape to say: a
+    /// non-empty string `src` and a `msg_id` that is an integer, another number or
+    /// a string.
+    pub reply_to: Option<ReplyTo>,
     /// 10 for an unknown body type, 12 for anything else.
     pub code: ErrorCode,
     pub text: String,
@@ -257,11 +349,11 @@ struct Envelope<'a> {
 
 /// The reserved keys of a body; the rest is skipped.
 #[derive(Deserialize)]
-struct Header {
+struct Header<'a> {
     #[serde(rename = "type", default)]
     ty: Option<Value>,
-    #[serde(default)]
-    msg_id: Option<Value>,
+    #[serde(default, borrow)]
+    msg_id: Option<&'a RawValue>,
     #[serde(default)]
     in_reply_to: Option<Value>,
 }
@@ -318,6 +410,42 @@ fn decode_node_body(ty: &str, body: &str) -> Option<Result<Payload, serde_json::
     })
 }
 
+/// A body's `msg_id` as found on the line.
+enum FoundId {
+    /// No `msg_id`, or `null`.
+    Absent,
+    Usable(RequestMsgId),
+    /// `true`, an object, an array, a number no parser reads (`1e400`): nothing
+    /// an error reply could refer to.
+    Unusable,
+}
+
+fn found_id(raw: Option<&RawValue>) -> FoundId {
+    let Some(raw) = raw else {
+        return FoundId::Absent;
+    };
+    if let Ok(id) = serde_json::from_str::<u64>(raw.get()) {
+        return FoundId::Usable(RequestMsgId::Id(id));
+    }
+    // Echoed only when a JSON parser can read it back (not `1e400`).
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(Value::Null) => FoundId::Absent,
+        Ok(Value::String(_) | Value::Number(_)) => match Data::from_text(raw.get().to_owned()) {
+            Ok(text) => FoundId::Usable(RequestMsgId::Echo(text)),
+            Err(_) => FoundId::Unusable,
+        },
+        _ => FoundId::Unusable,
+    }
+}
+
+/// A non-empty string, if `value` is one.
+fn name(value: &Option<Value>) -> Option<&str> {
+    value
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
 impl Message {
     /// Renders the message as one protocol line (no newline).
     pub fn to_line(&self) -> String {
@@ -326,8 +454,8 @@ impl Message {
     }
 
     /// Parses one protocol line. Never panics, whatever the input. A body whose
-    /// `type` is not the node's own becomes a [`Payload::Client`]; whether a
-    /// machine serves it is the machine's call.
+    /// `type` is not the node's own becomes a [`Payload::Client`] (checked against
+    /// [`super::limits`]); whether a machine serves it is the machine's call.
     pub fn from_line(line: &str) -> Result<Message, DecodeError> {
         let malformed = |reply_to, text: String| DecodeError {
             reply_to,
@@ -341,25 +469,45 @@ impl Message {
             };
             malformed(None, text)
         })?;
-        let src = envelope.src.as_ref().and_then(Value::as_str);
-        let dest = envelope.dest.as_ref().and_then(Value::as_str);
+        let (src, dest) = (name(&envelope.src), name(&envelope.dest));
         let Some(body) = envelope.body else {
             return Err(malformed(None, "message has no body object".into()));
         };
         let header: Header = serde_json::from_str(body.get())
-            .map_err(|_| malformed(None, "message has no body object".into()))?;
-        let msg_id = header.msg_id.as_ref().and_then(Value::as_u64);
-        let reply_to = match (src, dest, msg_id) {
-            (Some(s), Some(d), Some(id)) => Some((s.to_owned(), d.to_owned(), id)),
+            .map_err(|e| malformed(None, format!("bad body: {e}")))?;
+        let found = found_id(header.msg_id);
+        let reply_to = match (src, &found) {
+            (Some(src), FoundId::Usable(msg_id)) => Some(ReplyTo {
+                src: src.to_owned(),
+                dest: dest.map(str::to_owned),
+                msg_id: msg_id.clone(),
+            }),
             _ => None,
         };
-        let (Some(src), Some(dest)) = (src, dest) else {
-            return Err(malformed(None, "message needs string src and dest".into()));
+        let Some(src) = src else {
+            return Err(malformed(
+                None,
+                "message needs a non-empty string src".into(),
+            ));
+        };
+        let Some(dest) = dest else {
+            return Err(malformed(
+                reply_to,
+                "message needs a non-empty string dest".into(),
+            ));
+        };
+        let msg_id = match found {
+            FoundId::Absent => None,
+            FoundId::Usable(RequestMsgId::Id(id)) => Some(id),
+            FoundId::Usable(RequestMsgId::Echo(_)) | FoundId::Unusable => {
+                return Err(malformed(
+                    reply_to,
+                    "msg_id must be an integer in 0..2^64".into(),
+                ));
+            }
         };
         let in_reply_to = reserved_id(header.in_reply_to, "in_reply_to")
             .map_err(|t| malformed(reply_to.clone(), t))?;
-        let msg_id =
-            reserved_id(header.msg_id, "msg_id").map_err(|t| malformed(reply_to.clone(), t))?;
         let ty = match header.ty {
             Some(Value::String(t)) => t,
             _ => return Err(malformed(reply_to, "body has no string type".into())),
@@ -369,9 +517,10 @@ impl Message {
                 decoded.map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?
             }
             None => {
-                let client: ClientBody = serde_json::from_str(body.get())
+                super::limits::check_client_body(body.get())
+                    .map_err(|e| malformed(reply_to.clone(), format!("bad {ty} body: {e}")))?;
+                let mut client: ClientBody = serde_json::from_str(body.get())
                     .map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?;
-                let mut client = client;
                 client.fields.remove("msg_id");
                 client.fields.remove("in_reply_to");
                 Payload::Client(client)
@@ -387,6 +536,19 @@ impl Message {
             },
         })
     }
+
+    /// Where an error reply to `line` would go, whether or not it decodes (used
+    /// for lines that are not valid UTF-8, decoded lossily: never acted upon).
+    pub fn reply_target(line: &str) -> Option<ReplyTo> {
+        match Message::from_line(line) {
+            Ok(m) => m.body.msg_id.map(|id| ReplyTo {
+                src: m.src,
+                dest: Some(m.dest),
+                msg_id: RequestMsgId::Id(id),
+            }),
+            Err(e) => e.reply_to,
+        }
+    }
 }
 
 fn reserved_id(value: Option<Value>, key: &str) -> Result<Option<u64>, String> {
@@ -395,7 +557,7 @@ fn reserved_id(value: Option<Value>, key: &str) -> Result<Option<u64>, String> {
         Some(v) => v
             .as_u64()
             .map(Some)
-            .ok_or_else(|| format!("{key} must be a non-negative integer")),
+            .ok_or_else(|| format!("{key} must be an integer in 0..2^64")),
     }
 }
 
@@ -435,6 +597,14 @@ mod tests {
         );
     }
 
+    fn reply_to(src: &str, dest: &str, id: u64) -> ReplyTo {
+        ReplyTo {
+            src: src.into(),
+            dest: Some(dest.into()),
+            msg_id: RequestMsgId::Id(id),
+        }
+    }
+
     #[test]
     fn bad_lines_give_the_right_error() {
         let e = Message::from_line("{not json").unwrap_err();
@@ -446,10 +616,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedRequest);
-        assert_eq!(e.reply_to, Some(("c1".into(), "n1".into(), 8)));
+        assert_eq!(e.reply_to, Some(reply_to("c1", "n1", 8)));
         let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"msg_id":9}}"#).unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedRequest);
-        assert_eq!(e.reply_to, Some(("c1".into(), "n1".into(), 9)));
+        assert_eq!(e.reply_to, Some(reply_to("c1", "n1", 9)));
         let e = Message::from_line(
             r#"{"src":"c1","dest":"n1","body":{"type":"read","key":1,"msg_id":-1}}"#,
         )

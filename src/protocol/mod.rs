@@ -4,11 +4,12 @@
 
 mod client;
 mod error;
+pub mod limits;
 mod message;
 
 pub use client::ClientBody;
 pub use error::ErrorCode;
 pub use message::{
     Body, DecodeError, Forward, ForwardBatch, ForwardNack, ForwardOp, Message, NODE_TYPES, Payload,
-    RequestId,
+    ReplyTo, RequestId, RequestMsgId,
 };

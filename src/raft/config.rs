@@ -52,13 +52,25 @@ impl Default for Config {
     }
 }
 
+/// The longest time any setting may be, in µs (one day): deadlines are the current
+/// time plus a setting (twice the election timeout at most), and must not overflow.
+pub const MAX_TIME: u64 = 86_400_000_000;
+
 impl Config {
-    /// Checks the settings work together.
+    /// Checks the settings work together: a non-empty election timeout range
+    /// within [`MAX_TIME`], a heartbeat interval of at most half the election
+    /// timeout, positive message and in-flight bounds.
     pub fn validate(&self) -> Result<(), String> {
+        if self.election_timeout == 0 || self.election_timeout > MAX_TIME {
+            return Err(format!(
+                "election timeout ({} µs) must be positive and at most {MAX_TIME} µs",
+                self.election_timeout
+            ));
+        }
         if self.heartbeat_interval == 0 {
             return Err("heartbeat interval must be positive".into());
         }
-        if self.election_timeout < 2 * self.heartbeat_interval {
+        if self.heartbeat_interval > self.election_timeout / 2 {
             return Err(format!(
                 "election timeout ({} µs) must be at least twice the heartbeat interval ({} µs)",
                 self.election_timeout, self.heartbeat_interval
@@ -71,5 +83,26 @@ impl Config {
             return Err("message and in-flight bounds must be positive".into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_refuses_empty_ranges_and_overflowing_times() {
+        let with = |election_timeout, heartbeat_interval| Config {
+            election_timeout,
+            heartbeat_interval,
+            ..Config::default()
+        };
+        assert!(with(600_000, 100_000).validate().is_ok());
+        assert!(with(MAX_TIME, MAX_TIME / 2).validate().is_ok());
+        assert!(with(0, 0).validate().is_err(), "empty timeout range");
+        assert!(with(1, 0).validate().is_err(), "no heartbeat");
+        assert!(with(3, 2).validate().is_err(), "heartbeat above half");
+        assert!(with(MAX_TIME + 1, 1).validate().is_err(), "too long");
+        assert!(with(u64::MAX, u64::MAX / 2).validate().is_err());
     }
 }

@@ -56,7 +56,7 @@ mod ready;
 mod replication;
 mod snapshot;
 
-pub use config::Config;
+pub use config::{Config, MAX_TIME};
 pub use data::Data;
 pub use log::{AppendOutcome, Log, Unstable};
 pub use message::{
@@ -133,8 +133,9 @@ pub struct Raft {
 }
 
 impl Raft {
-    /// A new peer `id` of the cluster `members` (which includes `id`), at time `now`.
-    /// A single-member cluster elects itself at once.
+    /// A new peer `id` of the cluster `members` (which includes `id`, and lists
+    /// every member once), at time `now`. A single-member cluster elects itself
+    /// at once.
     pub fn new(
         id: NodeId,
         members: &[NodeId],
@@ -161,8 +162,18 @@ impl Raft {
         if !members.contains(&id) {
             return Err(format!("{id} is not in the member list {members:?}"));
         }
-        let mut peers: Vec<NodeId> = members.iter().filter(|m| **m != id).cloned().collect();
-        peers.dedup();
+        // A member listed twice would count twice towards the quorum's size but
+        // vote once: refuse the list rather than guess what was meant.
+        let mut seen = std::collections::BTreeSet::new();
+        for m in members {
+            if m.is_empty() {
+                return Err("member ids must be non-empty".into());
+            }
+            if !seen.insert(m) {
+                return Err(format!("{m} appears more than once in the member list"));
+            }
+        }
+        let peers: Vec<NodeId> = members.iter().filter(|m| **m != id).cloned().collect();
         let mut raft = Raft {
             id,
             peers,

@@ -59,19 +59,19 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
-    /// The node configuration these flags describe, or why they make no sense.
+    /// The node configuration these flags describe, or why they make no sense
+    /// (checked arithmetic: a flag too large to convert to µs is an error).
     pub fn config(&self) -> Result<NodeConfig, String> {
         let raft = raft::Config {
-            election_timeout: self.election_timeout_ms * 1000,
-            heartbeat_interval: self.heartbeat_ms * 1000,
+            election_timeout: micros("election-timeout-ms", self.election_timeout_ms)?,
+            heartbeat_interval: micros("heartbeat-ms", self.heartbeat_ms)?,
             max_inflight: self.max_inflight,
             ..raft::Config::default()
         };
-        raft.validate()?;
-        Ok(NodeConfig {
+        let config = NodeConfig {
             raft,
-            retry_interval: self.retry_ms * 1000,
-            unavailable_timeout: self.unavailable_ms * 1000,
+            retry_interval: micros("retry-ms", self.retry_ms)?,
+            unavailable_timeout: micros("unavailable-ms", self.unavailable_ms)?,
             forward_linger: self.forward_linger_us,
             follower_reads: self.follower_reads,
             snapshot_entries: self.snapshot_entries,
@@ -80,7 +80,9 @@ impl NodeArgs {
             max_pending: self.max_pending,
             data_dir: self.data_dir.clone(),
             ..NodeConfig::default()
-        })
+        };
+        config.validate()?;
+        Ok(config)
     }
 
     /// The seed: the flag's, else one from the clock and process id.
@@ -92,6 +94,19 @@ impl NodeArgs {
             (nanos as u64) ^ (u64::from(std::process::id()) << 32)
         })
     }
+}
+
+/// Milliseconds given to flag `--{flag}` as µs, refusing values beyond
+/// [`raft::MAX_TIME`] (which also keeps the multiplication from overflowing).
+fn micros(flag: &str, ms: u64) -> Result<u64, String> {
+    ms.checked_mul(1000)
+        .filter(|us| *us <= raft::MAX_TIME)
+        .ok_or_else(|| {
+            format!(
+                "--{flag} {ms} is too large: at most {} ms",
+                raft::MAX_TIME / 1000
+            )
+        })
 }
 
 /// This process's incarnation: microseconds since the Unix epoch at start-up, so

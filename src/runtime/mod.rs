@@ -18,25 +18,11 @@ const MAX_WAIT: Duration = Duration::from_millis(10);
 const MAX_BATCH: usize = 1024;
 
 /// Runs `node` on stdin/stdout until stdin closes. Returns when everything that
-/// could be answered was written.
+/// could be answered was written. Lines are read as bytes: one that is not valid
+/// UTF-8 is the node's to refuse (see [`Node::handle_bytes`]), not a reason to stop.
 pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let stdin = io::stdin();
-        for line in stdin.lock().lines() {
-            match line {
-                Ok(line) => {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    eprintln!("stdin: {e}");
-                    break;
-                }
-            }
-        }
-    });
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || read_lines(io::stdin().lock(), &tx));
     let start = Instant::now();
     let now = || start.elapsed().as_micros() as u64;
     let stdout = io::stdout();
@@ -61,7 +47,7 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
                         }
                     }
                 }
-                node.handle_lines(now(), batch.iter().map(String::as_str));
+                node.handle_lines(now(), batch.iter().map(Vec::as_slice));
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => closed = true,
@@ -83,6 +69,33 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
         }
         if closed {
             return Ok(());
+        }
+    }
+}
+
+/// Sends every line of `input` (without its `\n` or `\r\n`) until end of input,
+/// a read error, or a closed channel.
+fn read_lines(mut input: impl BufRead, tx: &mpsc::Sender<Vec<u8>>) {
+    loop {
+        let mut line = Vec::new();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                }
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                eprintln!("stdin: {e}");
+                return;
+            }
         }
     }
 }

@@ -56,6 +56,10 @@ pub struct Cluster<M: Machine = Builtin> {
     seed: u64,
     /// Restarts so far (each restarted process gets the next incarnation).
     restarts: u64,
+    /// Messages between nodes travel as protocol lines (see [`Cluster::over_the_wire`]).
+    wire: bool,
+    /// Lines between nodes that the receiving node could not decode.
+    wire_errors: Vec<String>,
 }
 
 impl Cluster<Builtin> {
@@ -109,6 +113,8 @@ impl<M: Machine> Cluster<M> {
             make: Box::new(make),
             seed,
             restarts: 0,
+            wire: false,
+            wire_errors: Vec::new(),
         };
         for id in ids {
             cluster.send_init(id, 0);
@@ -237,6 +243,34 @@ impl<M: Machine> Cluster<M> {
         msg_id
     }
 
+    /// From now on every message between nodes is rendered as a protocol line and
+    /// parsed back at its destination, as between real processes, so a message a
+    /// peer cannot read shows up: it is recorded (see [`Cluster::wire_errors`]) and
+    /// handed to the node as the raw line. Slower; for hostile-input tests.
+    pub fn over_the_wire(&mut self) {
+        self.wire = true;
+    }
+
+    /// Lines between nodes that their receiver could not decode (with
+    /// [`Cluster::over_the_wire`]): each is a node sending what a peer cannot read.
+    pub fn wire_errors(&self) -> &[String] {
+        &self.wire_errors
+    }
+
+    /// Hands a client's raw line (any bytes, without the newline) to `node` at
+    /// once: messages between clients and nodes have no latency. Returns false
+    /// when there is no such node.
+    pub fn inject_line(&mut self, node: &str, bytes: &[u8]) -> bool {
+        let now = self.now;
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
+        n.handle_bytes(now, bytes);
+        self.stats.client_messages += 1;
+        self.after_node(node);
+        true
+    }
+
     /// Sends a client's message into the network.
     pub fn send_from_client(&mut self, msg: Message) {
         self.send(msg);
@@ -330,7 +364,22 @@ impl<M: Machine> Cluster<M> {
         match self.nodes.get_mut(&dest) {
             Some(node) => {
                 let started = std::time::Instant::now();
-                node.handle(self.now, msg);
+                if self.wire && between_nodes {
+                    let line = msg.to_line();
+                    match Message::from_line(&line) {
+                        Ok(decoded) => node.handle(self.now, decoded),
+                        Err(e) => {
+                            let cut: String = line.chars().take(300).collect();
+                            self.wire_errors.push(format!(
+                                "{} -> {dest} unreadable ({}): {cut}",
+                                msg.src, e.text
+                            ));
+                            node.handle_line(self.now, &line);
+                        }
+                    }
+                } else {
+                    node.handle(self.now, msg);
+                }
                 self.stats.node_cpu_ns += started.elapsed().as_nanos() as u64;
                 self.after_node(&dest);
             }

@@ -64,13 +64,19 @@ pub(crate) fn parse(mop: &Value) -> Result<MicroOp<'_>, String> {
     }
 }
 
-/// Checks every micro-op's shape; a client's reads must carry `null`.
+/// Checks every micro-op's shape; a client's reads must carry `null`, and appends
+/// an integer (Maelstrom's txn-list-append appends integers).
 fn validate(txn: &[Value]) -> Result<(), Rejection> {
     for mop in txn {
         match parse(mop) {
             Ok(MicroOp::Read { given, .. }) if !given.is_null() => {
                 return Err(Rejection::malformed(format!(
                     "read {mop} must carry null as its value"
+                )));
+            }
+            Ok(MicroOp::Append { value, .. }) if !(value.is_i64() || value.is_u64()) => {
+                return Err(Rejection::malformed(format!(
+                    "append {mop} must append an integer"
                 )));
             }
             Ok(_) => {}

@@ -67,6 +67,28 @@ fn malformed_micro_ops_get_12_and_change_nothing() {
 }
 
 #[test]
+fn append_of_a_non_integer_value_gets_12() {
+    let mut m = TxnMachine::default();
+    let bad = [
+        json!([["append", 1, "a"]]),
+        json!([["append", 1, 1.5]]),
+        json!([["append", 1, [1]]]),
+        json!([["append", 1, null]]),
+        json!([["append", 1, 2], ["append", 1, {"x": 1}]]),
+    ];
+    let requests: Vec<ClientBody> = bad.iter().map(|b| txn(b.clone())).collect();
+    for (b, r) in bad.iter().zip(drive(&mut m, &requests)) {
+        assert_eq!(code(&r), Some(12), "{b}");
+    }
+    assert_eq!(m.list(&json!(1)), None, "nothing was appended");
+    let ok = [txn(json!([
+        ["append", 1, -3],
+        ["append", 1, 18446744073709551615u64]
+    ]))];
+    assert_eq!(code(&drive(&mut m, &ok)[0]), None);
+}
+
+#[test]
 fn read_only_transactions_are_reads_and_others_go_through_the_log() {
     let mut m = TxnMachine::default();
     let ctx = Context {
