@@ -125,6 +125,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod fuzz;
 pub mod harness;
 pub mod machines;
 pub mod node;

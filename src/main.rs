@@ -12,13 +12,13 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
-    node: NodeArgs,
+    node: NodeFlags,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run as a Maelstrom node (what happens with no subcommand).
-    Node(NodeArgs),
+    Node(NodeFlags),
     /// Run one deterministic simulation; the same flags and seed replay it exactly.
     Sim(raft_kv::sim::cli::SimArgs),
     /// Run many simulation seeds and print a summary.
@@ -42,11 +42,13 @@ enum Command {
     Test(Box<raft_kv::harness::cli::TestArgs>),
     /// Browse stored test runs in a web browser.
     Serve(raft_kv::harness::serve::ServeArgs),
+    /// Fuzz nodes and a simulated cluster with hostile protocol lines.
+    Fuzz(raft_kv::fuzz::cli::FuzzArgs),
 }
 
 /// Settings of the node process: the machine, and the flags every node takes.
 #[derive(clap::Args, Debug, Clone)]
-struct NodeArgs {
+struct NodeFlags {
     /// State machine driven by the log: kv (lin-kv), txn (txn-list-append), lww (lww-kv),
     /// txn-rw (txn-rw-register), or the workload's name: echo, unique-ids, broadcast,
     /// g-set, g-counter, pn-counter, kafka.
@@ -56,7 +58,7 @@ struct NodeArgs {
     common: raft_kv::runtime::NodeArgs,
 }
 
-fn run_node(args: &NodeArgs) -> ExitCode {
+fn run_node(args: &NodeFlags) -> ExitCode {
     let config = match args.common.config() {
         Ok(c) => NodeConfig {
             machine: args.machine,
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Test(args)) => raft_kv::harness::run(args),
         Some(Command::Serve(args)) => raft_kv::harness::serve::serve_main(args),
+        Some(Command::Fuzz(args)) => raft_kv::fuzz::cli::fuzz_main(args),
     }
 }
 

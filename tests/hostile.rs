@@ -480,3 +480,61 @@ fn txn_append_of_a_non_integer_value_gets_12() {
     );
     assert_eq!(only(&out)["txn"], json!([["append", 1, 3], ["r", 1, [3]]]));
 }
+
+// Found by the fuzzer: entry payloads were re-serialized through `Value` on the
+// way out (keys sorted), so followers stored different text than the leader.
+#[test]
+fn followers_store_the_leaders_entries_byte_for_byte_over_the_wire() {
+    let ids = Cluster::node_ids(3);
+    let mut cluster = Cluster::new(&ids, NodeConfig::default(), NetConfig::default(), 5);
+    cluster.over_the_wire();
+    cluster.run_for(3_000_000);
+    for (i, value) in [json!({"z": 1, "a": [2.5, {"y": 1, "b": 2}]}), json!(3)]
+        .into_iter()
+        .enumerate()
+    {
+        let line = json!({"src": "c1", "dest": "n2",
+            "body": {"type": "write", "msg_id": i, "key": "k", "value": value}});
+        assert!(cluster.inject_line("n2", line.to_string().as_bytes()));
+    }
+    cluster.run_for(2_000_000);
+    assert_eq!(cluster.wire_errors(), &[] as &[String]);
+    let logs: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let raft = cluster.node(id).unwrap().raft().unwrap();
+            (1..=raft.log().last_index())
+                .map(|i| raft.log().get(i).cloned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        logs[0].len() >= 3,
+        "the writes were appended: {:?}",
+        logs[0]
+    );
+    assert_eq!(logs[0], logs[1]);
+    assert_eq!(logs[0], logs[2]);
+}
+
+// Found by the fuzzer: a peer claiming term 2^64 - 2 was believed, and the next
+// election's `term + 1` overflowed (a panic in debug builds, term 0 in release).
+#[test]
+fn terms_near_u64_max_from_a_peer_are_ignored() {
+    let mut node = Node::new(NodeConfig::default(), 1);
+    let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2","n3"]}}"#;
+    feed(&mut node, init);
+    let term = u64::MAX - 1;
+    let forged = json!({"src": "n2", "dest": "n1", "body": {"type": "append_entries_res",
+        "term": term, "success": false, "index": 0}});
+    feed(&mut node, &forged.to_string());
+    for t in 1..50 {
+        node.tick(t * 1_000_000);
+    }
+    let raft = node.raft().unwrap();
+    assert!(
+        raft.term() < 100,
+        "term {} taken from a lying peer",
+        raft.term()
+    );
+}

@@ -3,13 +3,15 @@
 //! codec. Knows nothing about any state machine.
 
 mod client;
+mod decode;
+mod encode;
 mod error;
 pub mod limits;
 mod message;
 
 pub use client::ClientBody;
+pub use decode::{DecodeError, ReplyTo, RequestMsgId};
 pub use error::ErrorCode;
 pub use message::{
-    Body, DecodeError, Forward, ForwardBatch, ForwardNack, ForwardOp, Message, NODE_TYPES, Payload,
-    ReplyTo, RequestId, RequestMsgId,
+    Body, Forward, ForwardBatch, ForwardNack, ForwardOp, Message, NODE_TYPES, Payload, RequestId,
 };

@@ -71,6 +71,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 
+/// The highest term a message may carry (2^63 − 1): messages with a higher one
+/// are dropped, so this peer's own term (at most one more) never overflows.
+pub const MAX_TERM: u64 = u64::MAX / 2;
+
 /// A peer's role (Figure 2, plus the PreVote phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -322,6 +326,12 @@ impl Raft {
             return;
         }
         let term = msg.term();
+        // A real cluster never gets near MAX_TERM elections; a peer claiming
+        // such a term is lying or broken, and adopting it would leave `term + 1`
+        // nowhere to go.
+        if term > MAX_TERM {
+            return;
+        }
         if term > self.term {
             match &msg {
                 // A pre-vote never changes anyone's term; a granted pre-vote echoes

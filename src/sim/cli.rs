@@ -193,7 +193,9 @@ pub fn run_checked_with<M: Machine>(
     check_outcome(config, outcome)
 }
 
-fn check_outcome(config: SimConfig, outcome: SimOutcome) -> Checked {
+/// Checks what a run of `config` produced against what the workload's built-in
+/// machine promises (and its final reads), plus availability for the record.
+pub fn check_outcome(config: SimConfig, outcome: SimOutcome) -> Checked {
     // raft-kv's own machines: what they promise (counters: every read strictly).
     let consistency = config.workload.promised_consistency();
     let mut verdicts = check_history(consistency, &outcome.history);

@@ -259,9 +259,12 @@ impl<M: Machine> Cluster<M> {
 
     /// Hands a client's raw line (any bytes, without the newline) to `node` at
     /// once: messages between clients and nodes have no latency. Returns false
-    /// when there is no such node.
+    /// when there is no such node, or it is down.
     pub fn inject_line(&mut self, node: &str, bytes: &[u8]) -> bool {
         let now = self.now;
+        if self.down.contains(node) {
+            return false;
+        }
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };

@@ -18,4 +18,4 @@ pub use config::SimConfig;
 pub use invariants::Invariants;
 pub use matrix::matrix_config;
 pub use network::{Latency, NetConfig, Partition};
-pub use run::{SimOutcome, run};
+pub use run::{SimOutcome, run, run_on};

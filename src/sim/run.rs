@@ -80,6 +80,17 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
     let mut node = config.node.clone();
     node.machine = config.workload.machine();
     let mut cluster = Cluster::with_machine(&ids, node, net, mix(config.seed, 1), make);
+    run_on(config, &mut cluster)
+}
+
+/// Runs the test `config` describes on `cluster`, from the cluster's current time
+/// on (the fuzzer hands over a cluster it attacked first). `config` must describe
+/// the cluster: nodes named [`Cluster::node_ids`]`(config.node_count)`, the
+/// workload's machine; its network settings are the cluster's own.
+pub fn run_on<M: Machine>(config: &SimConfig, cluster: &mut Cluster<M>) -> SimOutcome {
+    let ids = Cluster::node_ids(config.node_count);
+    let start = cluster.now();
+    let messages_before = cluster.stats().server_messages;
     for (to, request) in setup_requests(config.workload, config.topology, &ids) {
         cluster.client_send(convergence::FINAL_CLIENT, &to, request);
     }
@@ -99,36 +110,36 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
         client_config,
         generator,
         StdRng::seed_from_u64(mix(config.seed, 3)),
-        0,
+        start,
     );
     let mut nemesis = config
         .nemesis_interval
-        .map(|i| Nemesis::new(0, (i * SECOND as f64) as u64));
+        .map(|i| Nemesis::new(start, (i * SECOND as f64) as u64));
     let mut killer = config
         .kill_interval
         .map(|i| Killer::new((i * SECOND as f64) as u64));
     let mut invariants = Invariants::new();
     let mut partitions: Vec<PartitionSpan> = Vec::new();
-    let end = (config.time_limit * SECOND as f64) as u64;
+    let end = start + (config.time_limit * SECOND as f64) as u64;
 
     // Phase 1: load and faults until the time limit.
-    let mut now = 0;
+    let mut now = start;
     while now < end {
         let mut t = end;
         for candidate in [
             cluster.next_event_time(),
             clients.next_wakeup(),
             nemesis.as_ref().map(Nemesis::next_at),
-            killer.as_ref().map(Killer::next_at),
+            killer.as_ref().map(|k| start + k.next_at()),
         ]
         .into_iter()
         .flatten()
         {
             t = t.min(candidate.max(now));
         }
-        if let Some(k) = killer.as_mut().filter(|k| k.next_at() <= t) {
+        if let Some(k) = killer.as_mut().filter(|k| start + k.next_at() <= t) {
             cluster.run_until(t);
-            let label = k.step(&mut cluster, &mut rng);
+            let label = k.step(cluster, &mut rng);
             partitions.push(PartitionSpan {
                 start: t,
                 end: t,
@@ -148,12 +159,12 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
                 }
                 NemesisAction::Heal => {
                     cluster.run_until(t);
-                    heal(&mut cluster, &mut partitions, t);
+                    heal(cluster, &mut partitions, t);
                 }
             }
         }
         now = t;
-        advance(&mut cluster, &mut clients, &mut invariants, now);
+        advance(cluster, &mut clients, &mut invariants, now);
         if now >= end {
             break;
         }
@@ -162,10 +173,10 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
     // Phase 2: heal, restart killed nodes, stop issuing, and wait for in-flight
     // requests.
     clients.stop();
-    heal(&mut cluster, &mut partitions, now);
+    heal(cluster, &mut partitions, now);
     if !cluster.down().is_empty() {
         cluster.run_until(now);
-        let label = kill::restart_all(&mut cluster);
+        let label = kill::restart_all(cluster);
         partitions.push(PartitionSpan {
             start: now,
             end: now,
@@ -174,7 +185,7 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
     }
     let drain_until = now + config.client_timeout() + SECOND;
     now = drive(
-        &mut cluster,
+        cluster,
         &mut clients,
         &mut invariants,
         now,
@@ -185,30 +196,25 @@ pub fn run_with<M: Machine>(config: &SimConfig, make: impl Fn(&str) -> M + 'stat
     // has caught up (Jepsen's final polls), for at most FINAL_POLLS.
     if clients.start_final(now) {
         let until = now + FINAL_POLLS + config.client_timeout();
-        now = drive(
-            &mut cluster,
-            &mut clients,
-            &mut invariants,
-            now,
-            until,
-            |c| c.exhausted() && c.outstanding() == 0,
-        );
+        now = drive(cluster, &mut clients, &mut invariants, now, until, |c| {
+            c.exhausted() && c.outstanding() == 0
+        });
     }
     clients.finish(now);
     let net = cluster.stats();
     let history = clients.into_history();
-    let stats = RunStats::compute(&history, end, net.server_messages);
+    let stats = RunStats::compute(&history, end - start, net.server_messages - messages_before);
     // Phase 3 (lww-kv, sets, counters): quiet, then read every node.
     let requests = final_read_requests(config.workload, &history);
     let final_reads = if !requests.is_empty() {
         let reads = convergence::final_reads(
-            &mut cluster,
+            cluster,
             &requests,
             convergence::quiet_period(config),
             convergence::read_timeout(config),
             config.client_timeout(),
         );
-        invariants.observe(&cluster);
+        invariants.observe(cluster);
         now = cluster.now();
         reads
     } else {

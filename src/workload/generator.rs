@@ -385,7 +385,7 @@ mod tests {
             let mut g = Generator::new(GeneratorConfig::for_workload(kind, 3, 6));
             (0..400).map(|_| g.next(rng)).collect()
         };
-        let ty = |inv: &Invocation| inv.request.type_name();
+        let ty = |inv: &Invocation| inv.request.type_name().to_owned();
         for inv in ops(WorkloadKind::Echo, &mut rng) {
             assert_eq!((inv.f, ty(&inv)), (F::Echo, "echo".into()));
             assert!(inv.value.as_str().unwrap().starts_with("Please echo "));

@@ -1,0 +1,423 @@
+//! Parsing protocol lines: [`Message::from_line`] never panics, whatever the
+//! input, and says where an error reply goes when the line had enough shape.
+
+use super::client::ClientBody;
+use super::error::ErrorCode;
+use super::message::{Body, Message, Payload};
+use crate::raft::Data;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A request's `msg_id`, as an error reply can refer to it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestMsgId {
+    /// An integer in `0..2^64`, as Maelstrom sends: the reply's `in_reply_to`.
+    Id(u64),
+    /// A string, or a number that is not such an integer: echoed verbatim as the
+    /// reply's `in_reply_to` (see [`Payload::EchoError`]).
+    Echo(Data),
+}
+
+/// Where an error reply to a line goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplyTo {
+    /// The line's sender: the reply's `dest`.
+    pub src: String,
+    /// Who the line was addressed to, when it said (the reply's `src` when the
+    /// node does not know its own id yet).
+    pub dest: Option<String>,
+    pub msg_id: RequestMsgId,
+}
+
+impl ReplyTo {
+    /// The `in_reply_to` and payload of an error reply to this request.
+    pub fn error(&self, code: ErrorCode, text: impl Into<String>) -> (Option<u64>, Payload) {
+        match &self.msg_id {
+            RequestMsgId::Id(id) => (Some(*id), Payload::error(code, text)),
+            RequestMsgId::Echo(raw) => (
+                None,
+                Payload::EchoError {
+                    request_msg_id: raw.clone(),
+                    code,
+                    text: text.into(),
+                },
+            ),
+        }
+    }
+}
+
+/// Why a line could not be turned into a [`Message`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError {
+    /// Where to send an error reply, when the line had enough shape to say: a
+    /// non-empty string `src` and a `msg_id` that is an integer, another number or
+    /// a string.
+    pub reply_to: Option<ReplyTo>,
+    /// 10 for an unknown body type, 12 for anything else.
+    pub code: ErrorCode,
+    pub text: String,
+}
+
+/// The envelope, with the body left as text.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    src: Option<Value>,
+    #[serde(default)]
+    dest: Option<Value>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
+}
+
+/// The reserved keys of a body; the rest is skipped.
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(rename = "type", default)]
+    ty: Option<Value>,
+    #[serde(default, borrow)]
+    msg_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    in_reply_to: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct InitBody {
+    node_id: String,
+    node_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: ErrorCode,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct ReadIndexBody {
+    ctx: u64,
+    #[serde(default)]
+    index: Option<u64>,
+}
+
+/// Decodes a body of the node's own vocabulary; `None` for a client type.
+fn decode_node_body(ty: &str, body: &str) -> Option<Result<Payload, serde_json::Error>> {
+    use serde_json::from_str;
+    Some(match ty {
+        "init" => from_str::<InitBody>(body).map(|b| Payload::Init {
+            node_id: b.node_id,
+            node_ids: b.node_ids,
+        }),
+        "init_ok" => Ok(Payload::InitOk),
+        "error" => from_str::<ErrorBody>(body).map(|b| Payload::Error {
+            code: b.code,
+            text: b.text,
+        }),
+        "request_vote" => from_str(body).map(Payload::RequestVote),
+        "request_vote_res" => from_str(body).map(Payload::RequestVoteRes),
+        "append_entries" => from_str(body).map(Payload::AppendEntries),
+        "append_entries_res" => from_str(body).map(Payload::AppendEntriesRes),
+        "install_snapshot" => from_str(body).map(Payload::InstallSnapshot),
+        "install_snapshot_res" => from_str(body).map(Payload::InstallSnapshotRes),
+        "forward" => from_str(body).map(Payload::Forward),
+        "forward_nack" => from_str(body).map(Payload::ForwardNack),
+        "read_index" => from_str::<ReadIndexBody>(body).map(|b| Payload::ReadIndex { ctx: b.ctx }),
+        "read_index_ok" => from_str::<ReadIndexBody>(body).and_then(|b| {
+            let index = b
+                .index
+                .ok_or_else(|| serde::de::Error::missing_field("index"))?;
+            Ok(Payload::ReadIndexOk { ctx: b.ctx, index })
+        }),
+        _ => return None,
+    })
+}
+
+/// A body's `msg_id` as found on the line.
+enum FoundId {
+    /// No `msg_id`, or `null`.
+    Absent,
+    Usable(RequestMsgId),
+    /// `true`, an object, an array, a number no parser reads (`1e400`): nothing
+    /// an error reply could refer to.
+    Unusable,
+}
+
+fn found_id(raw: Option<&RawValue>) -> FoundId {
+    let Some(raw) = raw else {
+        return FoundId::Absent;
+    };
+    if let Ok(id) = serde_json::from_str::<u64>(raw.get()) {
+        return FoundId::Usable(RequestMsgId::Id(id));
+    }
+    // Echoed only when a JSON parser can read it back (not `1e400`).
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(Value::Null) => FoundId::Absent,
+        Ok(Value::String(_) | Value::Number(_)) => match Data::from_text(raw.get().to_owned()) {
+            Ok(text) => FoundId::Usable(RequestMsgId::Echo(text)),
+            Err(_) => FoundId::Unusable,
+        },
+        _ => FoundId::Unusable,
+    }
+}
+
+/// A non-empty string, if `value` is one.
+fn name(value: &Option<Value>) -> Option<&str> {
+    value
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+impl Message {
+    /// Parses one protocol line. Never panics, whatever the input. A body whose
+    /// `type` is not the node's own becomes a [`Payload::Client`] (checked against
+    /// [`super::limits`]); whether a machine serves it is the machine's call.
+    pub fn from_line(line: &str) -> Result<Message, DecodeError> {
+        let malformed = |reply_to, text: String| DecodeError {
+            reply_to,
+            code: ErrorCode::MalformedRequest,
+            text,
+        };
+        let envelope: Envelope = serde_json::from_str(line).map_err(|e| {
+            let text = match serde_json::from_str::<IgnoredAny>(line) {
+                Ok(_) => format!("message is not an envelope object: {e}"),
+                Err(_) => format!("invalid JSON: {e}"),
+            };
+            malformed(None, text)
+        })?;
+        let (src, dest) = (name(&envelope.src), name(&envelope.dest));
+        let Some(body) = envelope.body else {
+            return Err(malformed(None, "message has no body object".into()));
+        };
+        let header: Header = serde_json::from_str(body.get())
+            .map_err(|e| malformed(None, format!("bad body: {e}")))?;
+        let found = found_id(header.msg_id);
+        let reply_to = match (src, &found) {
+            (Some(src), FoundId::Usable(msg_id)) => Some(ReplyTo {
+                src: src.to_owned(),
+                dest: dest.map(str::to_owned),
+                msg_id: msg_id.clone(),
+            }),
+            _ => None,
+        };
+        let Some(src) = src else {
+            return Err(malformed(
+                None,
+                "message needs a non-empty string src".into(),
+            ));
+        };
+        let Some(dest) = dest else {
+            return Err(malformed(
+                reply_to,
+                "message needs a non-empty string dest".into(),
+            ));
+        };
+        let msg_id = match found {
+            FoundId::Absent => None,
+            FoundId::Usable(RequestMsgId::Id(id)) => Some(id),
+            FoundId::Usable(RequestMsgId::Echo(_)) | FoundId::Unusable => {
+                return Err(malformed(
+                    reply_to,
+                    "msg_id must be an integer in 0..2^64".into(),
+                ));
+            }
+        };
+        let ty = match header.ty {
+            Some(Value::String(t)) => t,
+            _ => return Err(malformed(reply_to, "body has no string type".into())),
+        };
+        let (in_reply_to, echoed) = match found_id(header.in_reply_to) {
+            FoundId::Absent => (None, None),
+            FoundId::Usable(RequestMsgId::Id(id)) => (Some(id), None),
+            // An error answering a request whose msg_id was not an integer.
+            FoundId::Usable(RequestMsgId::Echo(raw)) if ty == "error" => (None, Some(raw)),
+            _ => {
+                return Err(malformed(
+                    reply_to,
+                    "in_reply_to must be an integer in 0..2^64".into(),
+                ));
+            }
+        };
+        let payload = match (decode_node_body(&ty, body.get()), echoed) {
+            (Some(Ok(Payload::Error { code, text })), Some(request_msg_id)) => Payload::EchoError {
+                request_msg_id,
+                code,
+                text,
+            },
+            (Some(decoded), _) => {
+                decoded.map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?
+            }
+            (None, _) => {
+                super::limits::check_client_body(body.get())
+                    .map_err(|e| malformed(reply_to.clone(), format!("bad {ty} body: {e}")))?;
+                let mut client: ClientBody = serde_json::from_str(body.get())
+                    .map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?;
+                client.fields.remove("msg_id");
+                client.fields.remove("in_reply_to");
+                Payload::Client(client)
+            }
+        };
+        Ok(Message {
+            src: src.to_owned(),
+            dest: dest.to_owned(),
+            body: Body {
+                in_reply_to,
+                msg_id,
+                payload,
+            },
+        })
+    }
+
+    /// Where an error reply to `line` would go, whether or not it decodes (used
+    /// for lines that are not valid UTF-8, decoded lossily: never acted upon).
+    pub fn reply_target(line: &str) -> Option<ReplyTo> {
+        match Message::from_line(line) {
+            Ok(m) => m.body.msg_id.map(|id| ReplyTo {
+                src: m.src,
+                dest: Some(m.dest),
+                msg_id: RequestMsgId::Id(id),
+            }),
+            Err(e) => e.reply_to,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Forward, ForwardBatch, ForwardOp, RequestId};
+    use crate::raft;
+    use serde_json::json;
+
+    #[test]
+    fn client_bodies_keep_arbitrary_json_fields() {
+        let m = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"type":"cas","msg_id":4,"key":[1,"a"],"from":{"x":1},"to":null}}"#)
+            .unwrap();
+        assert_eq!(m.body.msg_id, Some(4));
+        assert_eq!(
+            m.body.payload,
+            Payload::client(
+                "cas",
+                json!({"key": [1, "a"], "from": {"x": 1}, "to": null})
+            )
+        );
+    }
+
+    fn reply_to(src: &str, dest: &str, id: u64) -> ReplyTo {
+        ReplyTo {
+            src: src.into(),
+            dest: Some(dest.into()),
+            msg_id: RequestMsgId::Id(id),
+        }
+    }
+
+    #[test]
+    fn bad_lines_give_the_right_error() {
+        let e = Message::from_line("{not json").unwrap_err();
+        assert_eq!((e.code, e.reply_to), (ErrorCode::MalformedRequest, None));
+        let e = Message::from_line("[1,2]").unwrap_err();
+        assert_eq!((e.code, e.reply_to), (ErrorCode::MalformedRequest, None));
+        let e = Message::from_line(
+            r#"{"src":"c1","dest":"n1","body":{"type":"init","msg_id":8,"node_id":3}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedRequest);
+        assert_eq!(e.reply_to, Some(reply_to("c1", "n1", 8)));
+        let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":{"msg_id":9}}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedRequest);
+        assert_eq!(e.reply_to, Some(reply_to("c1", "n1", 9)));
+        let e = Message::from_line(
+            r#"{"src":"c1","dest":"n1","body":{"type":"read","key":1,"msg_id":-1}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedRequest);
+        let e = Message::from_line(r#"{"src":"c1","dest":"n1","body":[1]}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedRequest);
+    }
+
+    #[test]
+    fn echo_errors_round_trip() {
+        let m = Message {
+            src: "n1".into(),
+            dest: "c1".into(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(3),
+                payload: Payload::EchoError {
+                    request_msg_id: Data::from_text(r#""a\"b""#.into()).unwrap(),
+                    code: ErrorCode::MalformedRequest,
+                    text: "bad".into(),
+                },
+            },
+        };
+        assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);
+        let not_error = r#"{"src":"n1","dest":"c1","body":{"type":"read_ok","in_reply_to":"x"}}"#;
+        assert!(Message::from_line(not_error).is_err());
+    }
+
+    #[test]
+    fn raft_messages_round_trip() {
+        let ae = raft::AppendEntries {
+            term: 2,
+            leader: "n1".into(),
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: vec![
+                raft::Entry {
+                    term: 2,
+                    data: Some(Data::encode(&json!({"k": 1})).unwrap()),
+                },
+                raft::Entry {
+                    term: 2,
+                    data: None,
+                },
+            ],
+            leader_commit: 1,
+            read_round: None,
+        };
+        let m = Message {
+            src: "n1".into(),
+            dest: "n2".into(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(5),
+                payload: Payload::AppendEntries(ae),
+            },
+        };
+        assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);
+    }
+
+    #[test]
+    fn forwards_round_trip_with_commands_and_reads() {
+        let fwd = |op| Forward {
+            id: RequestId {
+                node: "n2".into(),
+                incarnation: 7,
+                seq: 3,
+            },
+            floor: 2,
+            client: "c1".into(),
+            client_msg_id: 9,
+            op,
+        };
+        let m = Message {
+            src: "n2".into(),
+            dest: "n1".into(),
+            body: Body {
+                in_reply_to: None,
+                msg_id: Some(1),
+                payload: Payload::Forward(ForwardBatch {
+                    requests: vec![
+                        fwd(ForwardOp::Command(
+                            Data::encode(&json!({"a": [1]})).unwrap(),
+                        )),
+                        fwd(ForwardOp::Read(ClientBody::new("read", json!({"key": 1})))),
+                    ],
+                }),
+            },
+        };
+        assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);
+    }
+}
