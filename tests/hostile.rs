@@ -538,3 +538,63 @@ fn terms_near_u64_max_from_a_peer_are_ignored() {
         raft.term()
     );
 }
+
+/// Node `n1` of three, made leader by votes from `n2`.
+fn leader_of_three() -> Node {
+    let mut node = Node::new(NodeConfig::default(), 1);
+    let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2","n3"]}}"#;
+    feed(&mut node, init);
+    node.tick(2_000_000);
+    for pre_vote in [true, false] {
+        let vote = json!({"src": "n2", "dest": "n1", "body": {"type": "request_vote_res",
+            "term": 1, "vote_granted": true, "pre_vote": pre_vote}});
+        node.handle_line(2_000_000, &vote.to_string());
+    }
+    node.take_outbox();
+    assert!(node.raft().unwrap().is_leader());
+    node
+}
+
+// Found by the fuzzer: an acknowledgement of index 2^64 - 1 overflowed the
+// leader's bookkeeping (`index + 1`).
+#[test]
+fn acknowledgements_beyond_the_leaders_log_are_ignored() {
+    let mut node = leader_of_three();
+    for success in [true, false] {
+        let ack = json!({"src": "n2", "dest": "n1", "body": {"type": "append_entries_res",
+            "term": 1, "success": success, "index": u64::MAX}});
+        feed(&mut node, &ack.to_string());
+    }
+    let raft = node.raft().unwrap();
+    let last = raft.log().last_index();
+    for (peer, p) in raft.progress() {
+        assert!(p.match_index <= last, "{peer}: match {} > {last}", p.match_index);
+        assert!(p.next_index <= last + 1, "{peer}: next {}", p.next_index);
+    }
+}
+
+// Found by the fuzzer (debug builds): a peer claiming to lead our own term, or
+// asking to overwrite committed entries, tripped a debug assertion.
+#[test]
+fn impossible_claims_from_a_peer_do_not_panic() {
+    let mut node = leader_of_three();
+    let rival = json!({"src": "n2", "dest": "n1", "body": {"type": "append_entries",
+        "term": 1, "leader": "n2", "prev_log_index": 0, "prev_log_term": 0,
+        "entries": [{"term": 1}], "leader_commit": 0}});
+    feed(&mut node, &rival.to_string());
+    assert!(node.raft().unwrap().is_leader(), "still leads its term");
+    let mut follower = Node::new(NodeConfig::default(), 1);
+    let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2","n3"]}}"#;
+    feed(&mut follower, init);
+    let append = |term: u64, entry_term: u64, commit: u64| {
+        json!({"src": "n3", "dest": "n1", "body": {"type": "append_entries", "term": term,
+            "leader": "n3", "prev_log_index": 0, "prev_log_term": 0,
+            "entries": [{"term": entry_term}], "leader_commit": commit}})
+        .to_string()
+    };
+    feed(&mut follower, &append(1, 1, 1));
+    assert_eq!(follower.raft().unwrap().commit_index(), 1);
+    feed(&mut follower, &append(2, 2, 0));
+    let raft = follower.raft().unwrap();
+    assert_eq!(raft.log().get(1).map(|e| e.term), Some(1), "committed entry kept");
+}

@@ -326,7 +326,8 @@ impl Log {
                 Some(t) if t == entry.term => continue,
                 Some(_) => {
                     if index <= committed {
-                        debug_assert!(false, "leader asked to overwrite committed index {index}");
+                        // A correct leader never asks this (Leader Completeness);
+                        // a lying peer might: refuse rather than lose a commit.
                         return AppendOutcome::TermMismatch {
                             conflict_term: self.term(index).unwrap_or(0),
                             first_index_of_term: index,

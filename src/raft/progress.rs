@@ -145,7 +145,7 @@ impl Progress {
                 true
             }
             // Only the answer to the outstanding probe counts.
-            ProgressState::Probe if rejected + 1 != self.next_index => false,
+            ProgressState::Probe if rejected.checked_add(1) != Some(self.next_index) => false,
             ProgressState::Probe => {
                 self.become_probe(hint.min(rejected));
                 true

@@ -135,7 +135,8 @@ impl Raft {
 
     pub(super) fn on_append_entries(&mut self, now: u64, from: &str, ae: AppendEntries) {
         if self.role == Role::Leader {
-            debug_assert!(false, "two leaders in term {}", self.term);
+            // Election safety rules this out among honest peers; a peer that
+            // claims to lead our term anyway is lying or broken: ignored.
             return;
         }
         if self.role != Role::Follower || self.leader.as_deref() != Some(ae.leader.as_str()) {
@@ -188,7 +189,9 @@ impl Raft {
     }
 
     pub(super) fn on_append_entries_res(&mut self, now: u64, from: &str, r: AppendEntriesRes) {
-        if self.role != Role::Leader {
+        // Every AppendEntries we send ends within our log: an answer about an
+        // index beyond it is from a lying or broken peer, and is ignored.
+        if self.role != Role::Leader || r.index > self.log.last_index() {
             return;
         }
         let hint = self.backtrack_hint(&r);
