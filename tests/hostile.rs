@@ -568,7 +568,11 @@ fn acknowledgements_beyond_the_leaders_log_are_ignored() {
     let raft = node.raft().unwrap();
     let last = raft.log().last_index();
     for (peer, p) in raft.progress() {
-        assert!(p.match_index <= last, "{peer}: match {} > {last}", p.match_index);
+        assert!(
+            p.match_index <= last,
+            "{peer}: match {} > {last}",
+            p.match_index
+        );
         assert!(p.next_index <= last + 1, "{peer}: next {}", p.next_index);
     }
 }
@@ -596,5 +600,9 @@ fn impossible_claims_from_a_peer_do_not_panic() {
     assert_eq!(follower.raft().unwrap().commit_index(), 1);
     feed(&mut follower, &append(2, 2, 0));
     let raft = follower.raft().unwrap();
-    assert_eq!(raft.log().get(1).map(|e| e.term), Some(1), "committed entry kept");
+    assert_eq!(
+        raft.log().get(1).map(|e| e.term),
+        Some(1),
+        "committed entry kept"
+    );
 }
