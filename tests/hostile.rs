@@ -275,6 +275,9 @@ fn internal_messages_from_non_members_are_refused() {
         json!({"type": "append_entries", "term": 99, "leader": "n7", "prev_log_index": 0,
                "prev_log_term": 0, "entries": [], "leader_commit": 0}),
         json!({"type": "append_entries_res", "term": 99, "success": true, "index": 5}),
+        json!({"type": "install_snapshot", "term": 99, "leader": "n7", "last_included_index": 9,
+               "last_included_term": 9, "offset": 0, "data": "{}", "done": true}),
+        json!({"type": "install_snapshot_res", "term": 99, "index": 9, "offset": 2, "done": true}),
         json!({"type": "forward", "requests": []}),
         json!({"type": "forward_nack", "ids": [{"node": "n1", "seq": 0}], "leader": "n7"}),
         json!({"type": "read_index", "ctx": 1}),
@@ -605,4 +608,41 @@ fn impossible_claims_from_a_peer_do_not_panic() {
         Some(1),
         "committed entry kept"
     );
+}
+
+// The node id from `init` names a directory under --data-dir: a hostile first
+// `init` could have created directories anywhere ("../x", "/tmp/x"), and even a
+// refused init created one before the member list was checked.
+#[test]
+fn init_is_checked_before_anything_touches_the_data_dir() {
+    let base = std::env::temp_dir().join(format!("raft-kv-hostile-{}", std::process::id()));
+    let dir = base.join("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = NodeConfig {
+        data_dir: Some(dir.clone()),
+        ..NodeConfig::default()
+    };
+    let inits = [
+        ("../escape", json!(["../escape"])),
+        ("/tmp", json!(["/tmp"])),
+        ("..", json!([".."])),
+        ("n1", json!(["n2", "n3"])),
+        ("n1", json!(["n1", "n1"])),
+    ];
+    for (id, ids) in inits {
+        let mut node = Node::new(config.clone(), 1);
+        let init = json!({"src": "c0", "dest": id,
+            "body": {"type": "init", "msg_id": 1, "node_id": id, "node_ids": ids}});
+        let out = feed(&mut node, &init.to_string());
+        assert_eq!(only(&out)["code"], 12, "{id} {ids}");
+        assert!(node.raft().is_none());
+    }
+    let entries: Vec<_> = std::fs::read_dir(&base).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "only data/ under {base:?}: {entries:?}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing stored"
+    );
+    std::fs::remove_dir_all(&base).unwrap();
 }

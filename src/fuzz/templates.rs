@@ -39,6 +39,8 @@ pub const TYPES: &[&str] = &[
     "request_vote_res",
     "append_entries",
     "append_entries_res",
+    "install_snapshot",
+    "install_snapshot_res",
     "forward",
     "forward_nack",
     "read_index",
@@ -252,7 +254,13 @@ fn entry(rng: &mut StdRng, ctx: &Ctx) -> Value {
 /// A message of the node's own protocol between members.
 fn internal(rng: &mut StdRng, ctx: &Ctx) -> Value {
     let (term, last) = (ctx.term, ctx.last_index);
-    match rng.gen_range(0..8) {
+    match rng.gen_range(0..10) {
+        8 => json!({"type": "install_snapshot", "term": near(rng, term),
+            "leader": member(rng, ctx), "last_included_index": near(rng, last),
+            "last_included_term": near(rng, term), "offset": near(rng, 0),
+            "data": snapshot_text(rng, ctx), "done": rng.r#gen::<bool>()}),
+        9 => json!({"type": "install_snapshot_res", "term": near(rng, term),
+            "index": near(rng, last), "offset": near(rng, 10), "done": rng.r#gen::<bool>()}),
         0 => json!({"type": "request_vote", "term": near(rng, term.saturating_add(1)),
             "candidate": member(rng, ctx), "last_log_index": near(rng, last),
             "last_log_term": near(rng, term), "pre_vote": rng.r#gen::<bool>()}),
@@ -300,6 +308,25 @@ fn internal(rng: &mut StdRng, ctx: &Ctx) -> Value {
             "leader": member(rng, ctx)}),
         6 => json!({"type": "read_index", "ctx": near(rng, 0)}),
         _ => json!({"type": "read_index_ok", "ctx": near(rng, 0), "index": near(rng, last)}),
+    }
+}
+
+/// Snapshot text as a leader sends it in chunks: the node's replicated state as
+/// JSON (whole, a prefix, or garbage).
+fn snapshot_text(rng: &mut StdRng, ctx: &Ctx) -> String {
+    let whole = json!({"applied_index": near(rng, ctx.last_index),
+        "sessions": {"by_node": {}}, "machine": value(rng, ctx, 1)})
+    .to_string();
+    match rng.gen_range(0..4) {
+        0 => {
+            let mut cut = rng.gen_range(0..=whole.len());
+            while !whole.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            whole[..cut].to_owned()
+        }
+        1 => value(rng, ctx, 0).to_string(),
+        _ => whole,
     }
 }
 

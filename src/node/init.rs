@@ -5,7 +5,7 @@ use super::Mutation;
 use super::{Cluster, Node, fnv1a, mix};
 use crate::machines::Machine;
 use crate::protocol::{ErrorCode, Payload};
-use crate::raft::Raft;
+use crate::raft::{Raft, check_members};
 use crate::storage::FileStorage;
 use std::collections::BTreeMap;
 
@@ -26,6 +26,13 @@ impl<M: Machine> Node<M> {
         }
         if node_id != dest {
             let text = format!("init addressed to {dest} names node_id {node_id:?}");
+            self.reply_error(dest, &src, msg_id, ErrorCode::MalformedRequest, &text);
+            return;
+        }
+        // Checked before anything is stored: the id names a directory under
+        // --data-dir.
+        if let Err(e) = plain_name(&node_id).and_then(|()| check_members(&node_id, &node_ids)) {
+            let text = format!("bad init: {e}");
             self.reply_error(dest, &src, msg_id, ErrorCode::MalformedRequest, &text);
             return;
         }
@@ -109,5 +116,23 @@ impl<M: Machine> Node<M> {
                 &format!("bad init: {e}"),
             ),
         }
+    }
+}
+
+/// A node id safe to use as a file name: 1 to 64 letters, digits, `-`, `_` or
+/// `.`, and not `.` or `..`.
+fn plain_name(id: &str) -> Result<(), String> {
+    let plain = (1..=64).contains(&id.len())
+        && id != "."
+        && id != ".."
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "node_id {id:?} must be 1 to 64 letters, digits, '-', '_' or '.' (not . or ..)"
+        ))
     }
 }

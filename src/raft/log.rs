@@ -291,7 +291,7 @@ impl Log {
         entries: &[Entry],
         committed: u64,
     ) -> AppendOutcome {
-        let last_new_index = prev_log_index + entries.len() as u64;
+        let last_new_index = prev_log_index.saturating_add(entries.len() as u64);
         let (prev, prev_term, entries) = if prev_log_index < self.offset {
             let skip = (self.offset - prev_log_index) as usize;
             if skip > entries.len() {

@@ -161,4 +161,40 @@ impl Message {
             Message::InstallSnapshotRes(m) => m.term,
         }
     }
+
+    /// True when every term, index, offset and round the message carries is at
+    /// most [`MAX_NUMBER`]. Honest peers never get near it; the core drops any
+    /// other message, so its own `+ 1`s cannot overflow whatever a peer claims.
+    pub fn within_bounds(&self) -> bool {
+        let numbers: Vec<u64> = match self {
+            Message::RequestVote(m) => vec![m.term, m.last_log_index, m.last_log_term],
+            Message::RequestVoteRes(m) => vec![m.term],
+            Message::AppendEntries(m) => {
+                let mut n = vec![m.term, m.prev_log_index, m.prev_log_term, m.leader_commit];
+                n.extend(m.read_round);
+                n.extend(m.entries.iter().map(|e| e.term));
+                n
+            }
+            Message::AppendEntriesRes(m) => {
+                let mut n = vec![m.term, m.index];
+                n.extend(m.conflict_index);
+                n.extend(m.conflict_term);
+                n.extend(m.read_round);
+                n
+            }
+            Message::InstallSnapshot(m) => {
+                vec![
+                    m.term,
+                    m.last_included_index,
+                    m.last_included_term,
+                    m.offset,
+                ]
+            }
+            Message::InstallSnapshotRes(m) => vec![m.term, m.index, m.offset],
+        };
+        numbers.iter().all(|n| *n <= MAX_NUMBER)
+    }
 }
+
+/// The largest term, index, offset or round a message may carry (2^63 − 1).
+pub const MAX_NUMBER: u64 = u64::MAX / 2;

@@ -60,8 +60,8 @@ pub use config::{Config, MAX_TIME};
 pub use data::Data;
 pub use log::{AppendOutcome, Log, Unstable};
 pub use message::{
-    AppendEntries, AppendEntriesRes, Entry, InstallSnapshot, InstallSnapshotRes, Message, NodeId,
-    RequestVote, RequestVoteRes,
+    AppendEntries, AppendEntriesRes, Entry, InstallSnapshot, InstallSnapshotRes, MAX_NUMBER,
+    Message, NodeId, RequestVote, RequestVoteRes,
 };
 pub use progress::{Progress, ProgressState};
 pub use ready::{HardState, Persist, Persisted, Ready, Recovered};
@@ -71,9 +71,24 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 
-/// The highest term a message may carry (2^63 − 1): messages with a higher one
-/// are dropped, so this peer's own term (at most one more) never overflows.
-pub const MAX_TERM: u64 = u64::MAX / 2;
+/// Checks a member list: it includes `id`, and lists every member once, by a
+/// non-empty id. (A member listed twice would count twice towards the quorum's
+/// size but vote once: the list is refused rather than guessed at.)
+pub fn check_members(id: &str, members: &[NodeId]) -> Result<(), String> {
+    if !members.iter().any(|m| m == id) {
+        return Err(format!("{id} is not in the member list {members:?}"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for m in members {
+        if m.is_empty() {
+            return Err("member ids must be non-empty".into());
+        }
+        if !seen.insert(m) {
+            return Err(format!("{m} appears more than once in the member list"));
+        }
+    }
+    Ok(())
+}
 
 /// A peer's role (Figure 2, plus the PreVote phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,20 +178,7 @@ impl Raft {
         recovered: Option<Recovered>,
     ) -> Result<Raft, String> {
         config.validate()?;
-        if !members.contains(&id) {
-            return Err(format!("{id} is not in the member list {members:?}"));
-        }
-        // A member listed twice would count twice towards the quorum's size but
-        // vote once: refuse the list rather than guess what was meant.
-        let mut seen = std::collections::BTreeSet::new();
-        for m in members {
-            if m.is_empty() {
-                return Err("member ids must be non-empty".into());
-            }
-            if !seen.insert(m) {
-                return Err(format!("{m} appears more than once in the member list"));
-            }
-        }
+        check_members(&id, members)?;
         let peers: Vec<NodeId> = members.iter().filter(|m| **m != id).cloned().collect();
         let mut raft = Raft {
             id,
@@ -325,13 +327,13 @@ impl Raft {
         if !self.peers.iter().any(|p| p == from) {
             return;
         }
-        let term = msg.term();
-        // A real cluster never gets near MAX_TERM elections; a peer claiming
-        // such a term is lying or broken, and adopting it would leave `term + 1`
+        // A real cluster never gets near 2^63 terms or entries; a peer claiming
+        // such numbers is lying or broken, and believing it would leave `+ 1`
         // nowhere to go.
-        if term > MAX_TERM {
+        if !msg.within_bounds() {
             return;
         }
+        let term = msg.term();
         if term > self.term {
             match &msg {
                 // A pre-vote never changes anyone's term; a granted pre-vote echoes

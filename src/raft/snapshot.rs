@@ -101,7 +101,8 @@ impl Raft {
 
     pub(super) fn on_install_snapshot(&mut self, now: u64, from: &str, m: InstallSnapshot) {
         if self.role == Role::Leader {
-            debug_assert!(false, "two leaders in term {}", self.term);
+            // Election safety rules this out among honest peers; a peer that
+            // claims to lead our term anyway is lying or broken: ignored.
             return;
         }
         if self.role != Role::Follower || self.leader.as_deref() != Some(m.leader.as_str()) {
@@ -124,7 +125,7 @@ impl Raft {
         // Figure 13: a snapshot no newer than what we have committed is old news.
         if m.last_included_index <= self.commit_index {
             self.incoming = None;
-            return (m.offset + m.data.len() as u64, true);
+            return (m.offset.saturating_add(m.data.len() as u64), true);
         }
         let same = self
             .incoming
@@ -193,7 +194,9 @@ impl Raft {
     }
 
     pub(super) fn on_install_snapshot_res(&mut self, now: u64, from: &str, r: InstallSnapshotRes) {
-        if self.role != Role::Leader {
+        // We never send a snapshot beyond our log: an answer about one is from a
+        // lying or broken peer, and is ignored.
+        if self.role != Role::Leader || r.index > self.log.last_index() {
             return;
         }
         let Some(pr) = self.progress.get_mut(from) else {
