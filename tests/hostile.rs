@@ -403,6 +403,20 @@ fn unusable_msg_ids_are_echoed_in_error_12() {
 }
 
 #[test]
+fn non_integer_in_reply_to_gets_12_except_on_an_error() {
+    let mut node = single(MachineKind::Kv);
+    let line =
+        r#"{"src":"c1","dest":"n1","body":{"type":"read","msg_id":5,"in_reply_to":"x","key":1}}"#;
+    assert_eq!(only(&feed(&mut node, line))["code"], 12);
+    let error =
+        r#"{"src":"c1","dest":"n1","body":{"type":"error","msg_id":6,"in_reply_to":"x","code":1}}"#;
+    assert!(
+        feed(&mut node, error).is_empty(),
+        "an error is never answered"
+    );
+}
+
+#[test]
 fn missing_dest_with_a_msg_id_gets_12() {
     let mut node = single(MachineKind::Kv);
     for line in [
@@ -645,4 +659,57 @@ fn init_is_checked_before_anything_touches_the_data_dir() {
         "nothing stored"
     );
     std::fs::remove_dir_all(&base).unwrap();
+}
+
+// Found by the fuzzer: a reply may nest what a request carried deeper (a g-set's
+// read returns its elements in an array; kafka's poll wraps messages in
+// [offset, msg] pairs), so the request depth limit made the node's own replies
+// unreadable by its own decoder (the harness's clients use it).
+#[test]
+fn replies_nesting_accepted_values_deeper_still_decode() {
+    use raft_kv::protocol::Message;
+    use raft_kv::protocol::limits::MAX_CLIENT_DEPTH;
+    // The deepest a request may carry: the body is level 1.
+    let deepest: Value = serde_json::from_str(&format!(
+        "{}1{}",
+        "[".repeat(MAX_CLIENT_DEPTH - 1),
+        "]".repeat(MAX_CLIENT_DEPTH - 1)
+    ))
+    .unwrap();
+    for (machine, add, read) in [
+        (
+            MachineKind::GSet,
+            json!({"type": "add", "element": deepest}),
+            json!({"type": "read"}),
+        ),
+        (
+            MachineKind::Kafka,
+            json!({"type": "send", "key": "k", "msg": deepest}),
+            json!({"type": "poll", "offsets": {"k": 0}}),
+        ),
+    ] {
+        let mut node = single(machine);
+        let line = |mut body: Value, id: u64| {
+            body["msg_id"] = json!(id);
+            json!({"src": "c1", "dest": "n1", "body": body}).to_string()
+        };
+        let out = feed(&mut node, &line(add, 2));
+        assert!(only(&out)["code"].is_null(), "{machine}: {out:?}");
+        node.handle_line(0, &line(read, 3));
+        let reply = node.take_outbox()[0].to_line();
+        let decoded = Message::from_line(&reply);
+        assert!(decoded.is_ok(), "{machine}: {decoded:?}");
+    }
+}
+
+#[test]
+fn a_request_carrying_in_reply_to_is_a_reply_and_is_not_executed() {
+    let mut node = single(MachineKind::Kv);
+    let line = r#"{"src":"c1","dest":"n1","body":{"type":"write","msg_id":4,"in_reply_to":3,"key":"x","value":1}}"#;
+    assert!(feed(&mut node, line).is_empty(), "not answered");
+    assert_eq!(
+        only(&feed(&mut node, &read(5, "x")))["code"],
+        20,
+        "not executed"
+    );
 }

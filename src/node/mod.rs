@@ -290,7 +290,8 @@ impl<M: Machine> Node<M> {
         self.send(from, to.src.clone(), in_reply_to, payload);
     }
 
-    /// Handles one message. Replies (`init_ok`, `error`) are never answered;
+    /// Handles one message. Replies (`init_ok`, `error`, anything with an
+    /// `in_reply_to`) are never answered or acted on;
     /// a message addressed to another node is refused (error 12); node-internal
     /// messages are accepted only from the other cluster members (error 10 for
     /// anyone else, see [`Payload::is_internal`]).
@@ -299,18 +300,18 @@ impl<M: Machine> Node<M> {
             return;
         }
         let Message { src, dest, body } = msg;
+        if body.is_reply() {
+            self.logs.push(format!(
+                "ignored {} from {src} (replies are never answered)",
+                body.payload.type_name()
+            ));
+            return;
+        }
         let Body {
             msg_id,
             in_reply_to: _,
             payload,
         } = body;
-        if payload.is_reply() {
-            self.logs.push(format!(
-                "ignored {} from {src} (replies are never answered)",
-                payload.type_name()
-            ));
-            return;
-        }
         if let Some(id) = self.id().filter(|id| **id != dest) {
             let text = format!("message addressed to {dest}, but this node is {id}");
             let from = id.to_owned();

@@ -250,8 +250,13 @@ impl Message {
                 decoded.map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?
             }
             (None, _) => {
-                super::limits::check_client_body(body.get())
-                    .map_err(|e| malformed(reply_to.clone(), format!("bad {ty} body: {e}")))?;
+                // A request must fit inside the messages that carry it between
+                // nodes; a reply travels no further (and may nest what requests
+                // carried one level deeper, e.g. a set of elements).
+                if in_reply_to.is_none() {
+                    super::limits::check_client_body(body.get())
+                        .map_err(|e| malformed(reply_to.clone(), format!("bad {ty} body: {e}")))?;
+                }
                 let mut client: ClientBody = serde_json::from_str(body.get())
                     .map_err(|e| malformed(reply_to, format!("bad {ty} body: {e}")))?;
                 client.fields.remove("msg_id");

@@ -6,8 +6,11 @@
 //! `append_entries` and the node's command. serde_json refuses JSON nested more than
 //! 128 levels deep, so a value that just fits in the client's line may not fit in
 //! the message that carries it to the leader: the leader would refuse that message
-//! forever. Client bodies are therefore limited to [`MAX_CLIENT_DEPTH`] levels, far
-//! below the parser's limit whatever the embedding.
+//! forever. Client requests are therefore limited to [`MAX_CLIENT_DEPTH`] levels,
+//! far below the parser's limit whatever the embedding. Replies (bodies with an
+//! `in_reply_to`) are not checked: they travel no further, may nest what requests
+//! carried a level or three deeper (a set of elements, kafka's `[offset, msg]`
+//! pairs), and a node never executes a reply.
 //!
 //! Numbers: serde_json (without `arbitrary_precision`) reads an integer beyond 64
 //! bits as a float, so a node would silently store something other than what the

@@ -26,6 +26,14 @@ pub struct Body {
     pub payload: Payload,
 }
 
+impl Body {
+    /// True for a reply: an `init_ok` or `error`, or any body answering a request
+    /// (`in_reply_to`). Nodes never execute or answer replies.
+    pub fn is_reply(&self) -> bool {
+        self.in_reply_to.is_some() || self.payload.is_reply()
+    }
+}
+
 /// Identifies a client request across nodes and restarts: the node that received
 /// it from the client (its *origin*), that node process's incarnation, and the
 /// origin's sequence number. The replicated session table applies each id at most
@@ -208,8 +216,9 @@ impl Payload {
         )
     }
 
-    /// True for replies the node never answers, whatever is wrong with them
-    /// (`init_ok`, `error`): answering a reply could start an endless exchange.
+    /// True for the node's own reply types (`init_ok`, `error`). A node never
+    /// answers a reply, whatever is wrong with it (answering could start an
+    /// endless exchange), nor acts on one; see also [`Body::is_reply`].
     pub fn is_reply(&self) -> bool {
         matches!(
             self,
