@@ -11,13 +11,42 @@ use super::message::{Body, Message, Payload};
 use serde::Serialize;
 use serde::ser::Error as _;
 use serde_json::value::RawValue;
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 impl Message {
     /// Renders the message as one protocol line (no newline).
     pub fn to_line(&self) -> String {
-        // Serializing our own types cannot fail: every map key is a string.
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        let mut out = Vec::with_capacity(128);
+        match self.write_line(&mut out) {
+            // The encoder writes only JSON text (UTF-8).
+            Ok(()) => {
+                out.pop();
+                String::from_utf8(out).unwrap_or_default()
+            }
+            Err(e) => format!("{{\"error\":{:?}}}", e.to_string()),
+        }
+    }
+
+    /// Appends the message as one protocol line, newline included, to `out`: the
+    /// runtime encodes a whole turn's output into one buffer this way. On error
+    /// (never for the node's own types: every map key is a string) `out` is left
+    /// as it was.
+    pub fn write_line(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let mark = out.len();
+        let result = (|| {
+            out.extend_from_slice(b"{\"src\":");
+            serde_json::to_writer(&mut *out, &self.src)?;
+            out.extend_from_slice(b",\"dest\":");
+            serde_json::to_writer(&mut *out, &self.dest)?;
+            out.extend_from_slice(b",\"body\":");
+            self.body.write_json(out)?;
+            out.extend_from_slice(b"}\n");
+            Ok(())
+        })();
+        if result.is_err() {
+            out.truncate(mark);
+        }
+        result
     }
 }
 
@@ -34,7 +63,9 @@ impl Serialize for Message {
 
 impl Serialize for Body {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let text = self.to_json().map_err(S::Error::custom)?;
+        let mut text = Vec::with_capacity(64);
+        self.write_json(&mut text).map_err(S::Error::custom)?;
+        let text = String::from_utf8(text).map_err(S::Error::custom)?;
         let raw = RawValue::from_string(text).map_err(S::Error::custom)?;
         raw.serialize(s)
     }
@@ -50,45 +81,53 @@ struct EchoErrorFields<'a> {
 }
 
 impl Body {
-    /// The body as JSON text: the payload's own serialization (which starts with
-    /// its `type`), with `in_reply_to` and `msg_id` spliced in after the type.
-    fn to_json(&self) -> Result<String, serde_json::Error> {
-        let mut in_reply_to = self.in_reply_to.map(|id| id.to_string());
-        let payload = match &self.payload {
-            Payload::Client(c) => serde_json::to_string(c)?,
+    /// Appends the body as JSON text to `out`: the payload's own serialization
+    /// (which starts with its `type`), with `in_reply_to` and `msg_id` spliced in
+    /// after the type, where Maelstrom puts them.
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let start = out.len();
+        let mut in_reply_to = None;
+        match &self.payload {
+            Payload::Client(c) => serde_json::to_writer(&mut *out, c)?,
             Payload::EchoError {
                 request_msg_id,
                 code,
                 text,
             } => {
-                in_reply_to = Some(request_msg_id.as_str().to_owned());
-                serde_json::to_string(&EchoErrorFields {
-                    ty: "error",
-                    code: *code,
-                    text,
-                })?
+                in_reply_to = Some(request_msg_id.as_str());
+                serde_json::to_writer(
+                    &mut *out,
+                    &EchoErrorFields {
+                        ty: "error",
+                        code: *code,
+                        text,
+                    },
+                )?
             }
-            other => serde_json::to_string(other)?,
-        };
-        let split = type_end(&payload)
-            .ok_or_else(|| serde_json::Error::custom("a payload must start with its type"))?;
-        let mut out = String::with_capacity(payload.len() + 48);
-        out.push_str(&payload[..split]);
+            other => serde_json::to_writer(&mut *out, other)?,
+        }
+        let split = start
+            + type_end(&out[start..])
+                .ok_or_else(|| serde_json::Error::custom("a payload must start with its type"))?;
+        let mut ids = Vec::with_capacity(48);
         if let Some(id) = in_reply_to {
-            let _ = write!(out, ",\"in_reply_to\":{id}");
+            ids.extend_from_slice(b",\"in_reply_to\":");
+            ids.extend_from_slice(id.as_bytes());
+        } else if let Some(id) = self.in_reply_to {
+            let _ = write!(ids, ",\"in_reply_to\":{id}");
         }
         if let Some(id) = self.msg_id {
-            let _ = write!(out, ",\"msg_id\":{id}");
+            let _ = write!(ids, ",\"msg_id\":{id}");
         }
-        out.push_str(&payload[split..]);
-        Ok(out)
+        out.splice(split..split, ids);
+        Ok(())
     }
 }
 
 /// The index just past the `"type":"..."` that opens a serialized payload.
-fn type_end(text: &str) -> Option<usize> {
-    const OPEN: &str = "{\"type\":\"";
-    let bytes = text.strip_prefix(OPEN)?.as_bytes();
+fn type_end(text: &[u8]) -> Option<usize> {
+    const OPEN: &[u8] = b"{\"type\":\"";
+    let bytes = text.strip_prefix(OPEN)?;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {

@@ -2,65 +2,77 @@
 //! stdout writes. Protocol lines go to stdout only; logs go to stderr.
 
 mod args;
+pub mod input;
 
 pub use args::{NodeArgs, incarnation};
 
 use crate::machines::Machine;
 use crate::node::{Node, NodeConfig};
-use std::io::{self, BufRead, Write};
+use input::{Input, LineReader};
+use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// Longest the loop sleeps without checking the clock.
 const MAX_WAIT: Duration = Duration::from_millis(10);
-/// Most lines handled before output is flushed.
-const MAX_BATCH: usize = 1024;
 
 /// Runs `node` on stdin/stdout until stdin closes. Returns when everything that
 /// could be answered was written. Lines are read as bytes: one that is not valid
 /// UTF-8 is the node's to refuse (see [`Node::handle_bytes`]), not a reason to stop.
+///
+/// One thread: each turn waits (`poll(2)`) for input or the node's next deadline,
+/// hands every line that arrived to the node as one round, fires due timers, and
+/// writes the turn's output with one `write(2)`.
 pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || read_lines(io::stdin().lock(), &tx));
+    let mut input = LineReader::new(io::stdin());
     let start = Instant::now();
     let now = || start.elapsed().as_micros() as u64;
     let stdout = io::stdout();
     let mut stderr = io::stderr();
+    let mut out = Vec::with_capacity(1 << 16);
     loop {
         let wait = node.next_deadline().map_or(MAX_WAIT, |d| {
             Duration::from_micros(d.saturating_sub(now())).min(MAX_WAIT)
         });
-        let mut closed = false;
-        match rx.recv_timeout(wait) {
-            Ok(line) => {
-                // Everything that arrived meanwhile is one round: one persist, one
-                // apply pass, one write of the output.
-                let mut batch = vec![line];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(line) => batch.push(line),
-                        Err(mpsc::TryRecvError::Empty) => break,
-                        Err(mpsc::TryRecvError::Disconnected) => {
-                            closed = true;
-                            break;
-                        }
-                    }
-                }
-                node.handle_lines(now(), batch.iter().map(Vec::as_slice));
+        let closed = match input.wait(wait) {
+            Ok(Input::Data) => false,
+            Ok(Input::Timeout) => false,
+            Ok(Input::Closed) => true,
+            Err(e) => {
+                let _ = writeln!(stderr, "stdin: {e}");
+                true
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => closed = true,
+        };
+        // Everything that arrived is one round: one persist, one apply pass, one
+        // write of the output.
+        if closed {
+            let rest = input.rest().map(<[u8]>::to_vec);
+            node.handle_lines(now(), input.lines().chain(rest.as_deref()));
+        } else {
+            node.handle_lines(now(), input.lines());
+        }
+        let skipped = input.take_skipped();
+        if skipped > 0 {
+            let _ = writeln!(
+                stderr,
+                "skipped {skipped} line(s) longer than {} bytes",
+                input::MAX_LINE
+            );
         }
         if node.next_deadline().is_some_and(|d| now() >= d) {
             node.tick(now());
         }
-        // One write for the whole turn (stdout alone flushes at every newline).
-        let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        out.clear();
         for msg in node.take_outbox() {
-            writeln!(out, "{}", msg.to_line())?;
+            if let Err(e) = msg.write_line(&mut out) {
+                let _ = writeln!(stderr, "cannot encode {msg:?}: {e}");
+            }
         }
-        out.flush()?;
+        if !out.is_empty() {
+            let mut lock = stdout.lock();
+            lock.write_all(&out)?;
+            lock.flush()?;
+        }
         for line in node.take_logs() {
             let _ = writeln!(stderr, "{line}");
         }
@@ -69,33 +81,6 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
         }
         if closed {
             return Ok(());
-        }
-    }
-}
-
-/// Sends every line of `input` (without its `\n` or `\r\n`) until end of input,
-/// a read error, or a closed channel.
-fn read_lines(mut input: impl BufRead, tx: &mpsc::Sender<Vec<u8>>) {
-    loop {
-        let mut line = Vec::new();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(_) => {
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                }
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                eprintln!("stdin: {e}");
-                return;
-            }
         }
     }
 }
