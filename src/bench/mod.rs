@@ -11,6 +11,7 @@
 //!   Comparable across machines.
 //! - [`process`]: real node processes through `raft-kv test`, a ladder of rates.
 
+pub mod compare;
 pub mod memory;
 pub mod process;
 pub mod sim;
@@ -36,6 +37,14 @@ pub struct BenchArgs {
     /// node processes, with and without compaction, printing RSS per node.
     #[arg(long)]
     pub memory: Option<u64>,
+    /// Compare this build (or `--bin`) against the node binary OLD, alternating
+    /// runs in one session: saturation CPU per op, memory per log entry, and the
+    /// latency tail under partitions (see `src/bench/compare.rs`).
+    #[arg(long, value_name = "OLD")]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Saturation runs per binary with `--baseline` (medians are compared).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
     /// Node binary for the process driver (default: this executable).
     #[arg(long)]
     pub bin: Option<std::path::PathBuf>,
@@ -48,6 +57,15 @@ pub struct BenchArgs {
 pub fn bench_main(args: &BenchArgs) -> ExitCode {
     if let Some(ops) = args.memory {
         return memory_main(args, ops);
+    }
+    if let Some(old) = &args.baseline {
+        return match compare::compare(args, old) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("raft-kv bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let (sim, proc_) = match args.driver.as_str() {
         "sim" => (true, false),

@@ -244,10 +244,24 @@ fn entry(rng: &mut StdRng, ctx: &Ctx) -> Value {
     if rng.gen_bool(0.2) {
         return json!({"term": near(rng, ctx.term)});
     }
-    let data = json!({"id": request_id(rng, ctx), "floor": near(rng, 0),
-        "client": ctx.srcs.choose(rng).cloned().unwrap_or_default(),
-        "client_msg_id": rng.gen_range(0..100), "reply_from": member(rng, ctx),
-        "command": command(rng, ctx)});
+    let client = ctx.srcs.choose(rng).cloned().unwrap_or_default();
+    // The compact form the node writes, or the object form earlier versions wrote.
+    let data = if rng.r#gen() {
+        json!([
+            member(rng, ctx),
+            near(rng, 0),
+            near(rng, 3),
+            near(rng, 0),
+            client,
+            rng.gen_range(0..100),
+            member(rng, ctx),
+            command(rng, ctx)
+        ])
+    } else {
+        json!({"id": request_id(rng, ctx), "floor": near(rng, 0), "client": client,
+            "client_msg_id": rng.gen_range(0..100), "reply_from": member(rng, ctx),
+            "command": command(rng, ctx)})
+    };
     json!({"term": near(rng, ctx.term), "data": data})
 }
 

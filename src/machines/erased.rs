@@ -41,6 +41,11 @@ pub trait Machine: Clone + fmt::Debug {
     /// Applies a committed, encoded command.
     fn apply_data(&mut self, index: u64, command: &Data) -> Reply;
 
+    /// Applies a committed, encoded command whose reply nobody here will send
+    /// (every node but the one answering): the same state change, without
+    /// encoding the reply.
+    fn apply_unanswered(&mut self, index: u64, command: &Data);
+
     /// Answers a read-only request.
     fn query_body(&self, body: &ClientBody) -> Reply;
 
@@ -128,6 +133,13 @@ impl<M: StateMachine> Machine for M {
                 ErrorCode::Crash,
                 format!("entry {index} is not a {} command: {e}", M::NAME),
             )),
+        }
+    }
+
+    fn apply_unanswered(&mut self, index: u64, command: &Data) {
+        // A command that does not decode changes nothing (see `apply_data`).
+        if let Ok(command) = command.decode::<M::Command>() {
+            let _ = self.apply(index, command);
         }
     }
 

@@ -2,7 +2,7 @@
 //! and compacting the log into snapshots.
 
 use super::state::Applied;
-use super::{Node, local};
+use super::{Command, Node, local};
 use crate::machines::Machine;
 use crate::raft::{Entry, Snapshot};
 
@@ -14,7 +14,11 @@ impl<M: Machine> Node<M> {
             let Some(c) = self.cluster.as_mut() else {
                 return;
             };
-            let cmd = match self.state.apply(index, entry.data.as_ref()) {
+            let (id, replay_until) = (&c.id, self.replay_until);
+            let answers = |cmd: &Command| {
+                cmd.reply_from == *id && local::needs_reply(cmd) && index > replay_until
+            };
+            let cmd = match self.state.apply_for(index, entry.data.as_ref(), answers) {
                 Applied::Noop => continue,
                 Applied::Unreadable(text) => {
                     self.logs.push(text);
@@ -27,14 +31,10 @@ impl<M: Machine> Node<M> {
                     continue;
                 }
                 Applied::Reply(cmd, reply) => {
-                    if cmd.reply_from == c.id
-                        && local::needs_reply(&cmd)
-                        && index > self.replay_until
-                    {
-                        replies.push((cmd.client.clone(), cmd.client_msg_id, reply));
-                    }
+                    replies.push((cmd.client.clone(), cmd.client_msg_id, reply));
                     cmd
                 }
+                Applied::Unanswered(cmd) => cmd,
             };
             if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
                 c.pending.remove(&cmd.id.seq);

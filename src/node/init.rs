@@ -100,6 +100,8 @@ impl<M: Machine> Node<M> {
                     forward_queue: BTreeMap::new(),
                     last_forward_at: None,
                     grace_until: now + 2 * self.config.raft.election_timeout,
+                    last_leader_contact: now,
+                    contact_regained: false,
                 });
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",

@@ -91,6 +91,25 @@ struct Cluster {
     /// Until a fresh node's first election can have ended (twice the election
     /// timeout after `init`), requests wait for a leader instead of getting 11.
     grace_until: u64,
+    /// When this node last heard from the leader it knows.
+    last_leader_contact: u64,
+    /// The leader was silent for long enough that messages to it may have been
+    /// lost (a partition that healed): pending requests go to it again at once.
+    contact_regained: bool,
+}
+
+impl Cluster {
+    /// Notes a Raft message from `src`: hearing from the leader after more than
+    /// `silence` without a word means messages to it may have been lost.
+    fn note_contact(&mut self, now: u64, src: &str, silence: u64) {
+        if self.raft.leader() != Some(src) {
+            return;
+        }
+        if now.saturating_sub(self.last_leader_contact) > silence {
+            self.contact_regained = true;
+        }
+        self.last_leader_contact = now;
+    }
 }
 
 impl Node<Builtin> {
@@ -344,6 +363,7 @@ impl<M: Machine> Node<M> {
         let payload = match payload.into_raft() {
             Ok(raft_msg) => {
                 c.raft.step(now, &src, raft_msg);
+                c.note_contact(now, &src, self.config.raft.election_timeout / 2);
                 self.after(now);
                 return;
             }
@@ -391,18 +411,27 @@ impl<M: Machine> Node<M> {
             c.raft.term(),
             c.raft.leader().map(str::to_owned),
         );
-        if role != c.last_role {
-            self.logs.push(format!(
-                "{:?} in term {}, leader {:?}",
-                role.0, role.1, role.2
-            ));
+        let regained = std::mem::take(&mut c.contact_regained);
+        if role != c.last_role || regained {
+            if role != c.last_role {
+                self.logs.push(format!(
+                    "{:?} in term {}, leader {:?}",
+                    role.0, role.1, role.2
+                ));
+            }
+            // The same leader in the same term, heard from all along: requests
+            // handed to it are on their way. Anything else (a new leader, a new
+            // term, a leader regained after a silence) may have lost them: every
+            // pending request goes to the leader now, not at its next retry. The
+            // session table applies a request that arrives twice once.
+            let continuous = !regained && c.last_role.1 == role.1 && c.last_role.2 == role.2;
             let leader = role.2.clone();
             c.last_role = role;
             if let Some(leader) = leader {
                 let moved: Vec<u64> = c
                     .pending
                     .iter()
-                    .filter(|(_, p)| p.sent_to.as_ref() != Some(&leader))
+                    .filter(|(_, p)| !continuous || p.sent_to.as_ref() != Some(&leader))
                     .map(|(s, _)| *s)
                     .collect();
                 for seq in moved {

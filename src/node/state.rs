@@ -24,6 +24,8 @@ pub enum Applied {
     Noop,
     /// The machine applied the command and gave this reply.
     Reply(Box<Command>, Reply),
+    /// The machine applied the command; this node does not answer it.
+    Unanswered(Box<Command>),
     /// The command was applied before, or is settled (see `session.rs`).
     Duplicate(Box<Command>),
     /// The entry is not a command this node understands (logged, skipped).
@@ -50,6 +52,17 @@ impl<M: Machine> Replicated<M> {
 
     /// Applies the committed entry at `index` (entries come in log order).
     pub fn apply(&mut self, index: u64, data: Option<&Data>) -> Applied {
+        self.apply_for(index, data, |_| true)
+    }
+
+    /// [`Replicated::apply`], encoding the machine's reply only when `answers`
+    /// says this node sends it.
+    pub fn apply_for(
+        &mut self,
+        index: u64,
+        data: Option<&Data>,
+        answers: impl FnOnce(&Command) -> bool,
+    ) -> Applied {
         self.applied_index = index;
         let Some(data) = data else {
             return Applied::Noop;
@@ -61,6 +74,10 @@ impl<M: Machine> Replicated<M> {
         // Safety rule: at most once per request id.
         if !self.sessions.admit(&cmd.id, cmd.floor) {
             return Applied::Duplicate(Box::new(cmd));
+        }
+        if !answers(&cmd) {
+            self.machine.apply_unanswered(index, &cmd.command);
+            return Applied::Unanswered(Box::new(cmd));
         }
         let reply = self.machine.apply_data(index, &cmd.command);
         Applied::Reply(Box::new(cmd), reply)

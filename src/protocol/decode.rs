@@ -170,11 +170,84 @@ fn name(value: &Option<Value>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The envelope as the node's own encoder writes it: string names, a body.
+#[derive(Deserialize)]
+struct PlainEnvelope<'a> {
+    #[serde(borrow)]
+    src: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    dest: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// The fast path for the messages nodes send each other, which are most of a
+/// busy node's input: a body that opens the way [`Message::write_line`] writes
+/// it (`{"type":"…","in_reply_to":n,"msg_id":n,…`) and has a type of the node's
+/// own vocabulary is decoded in two passes (envelope, then payload) with no
+/// intermediate values. Anything else (`None`) takes the general path, which
+/// also explains what is wrong with a line.
+fn from_line_fast(line: &str) -> Option<Message> {
+    let envelope: PlainEnvelope = serde_json::from_str(line).ok()?;
+    if envelope.src.is_empty() || envelope.dest.is_empty() {
+        return None;
+    }
+    let body = envelope.body.get();
+    let (ty, in_reply_to, msg_id) = peek_header(body)?;
+    let payload = decode_node_body(ty, body)?.ok()?;
+    Some(Message {
+        src: envelope.src.into_owned(),
+        dest: envelope.dest.into_owned(),
+        body: Body {
+            in_reply_to,
+            msg_id,
+            payload,
+        },
+    })
+}
+
+/// Reads `{"type":"name"` and then an optional `,"in_reply_to":n` and an
+/// optional `,"msg_id":n` (plain decimal integers below 2^64) at the start of a
+/// body, as the node's encoder writes them; `None` for anything else.
+fn peek_header(body: &str) -> Option<(&str, Option<u64>, Option<u64>)> {
+    let rest = body.strip_prefix("{\"type\":\"")?;
+    let end = rest.find('"')?;
+    let ty = &rest[..end];
+    if !ty.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return None;
+    }
+    let mut rest = &rest[end + 1..];
+    let mut number = |key: &str| -> Option<Option<u64>> {
+        let Some(after) = rest.strip_prefix(key) else {
+            return Some(None);
+        };
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || (digits > 1 && after.starts_with('0')) {
+            return None;
+        }
+        let n = after[..digits].parse().ok()?;
+        rest = &after[digits..];
+        Some(Some(n))
+    };
+    let in_reply_to = number(",\"in_reply_to\":")?;
+    let msg_id = number(",\"msg_id\":")?;
+    // A repeated reserved key is the general path's to refuse.
+    let repeated = rest.contains("\"msg_id\"") || rest.contains("\"in_reply_to\"");
+    ((rest.starts_with(',') || rest.starts_with('}')) && !repeated).then_some((
+        ty,
+        in_reply_to,
+        msg_id,
+    ))
+}
+
 impl Message {
     /// Parses one protocol line. Never panics, whatever the input. A body whose
     /// `type` is not the node's own becomes a [`Payload::Client`] (checked against
     /// [`super::limits`]); whether a machine serves it is the machine's call.
     pub fn from_line(line: &str) -> Result<Message, DecodeError> {
+        if let Some(message) = from_line_fast(line) {
+            return Ok(message);
+        }
         let malformed = |reply_to, text: String| DecodeError {
             reply_to,
             code: ErrorCode::MalformedRequest,
@@ -424,5 +497,52 @@ mod tests {
             },
         };
         assert_eq!(Message::from_line(&m.to_line()).unwrap(), m);
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_reads_the_encoders_header_and_nothing_else() {
+        let h = |body| peek_header(body);
+        assert_eq!(
+            h(r#"{"type":"append_entries_res","in_reply_to":3,"msg_id":9,"term":1}"#),
+            Some(("append_entries_res", Some(3), Some(9)))
+        );
+        assert_eq!(h(r#"{"type":"init_ok"}"#), Some(("init_ok", None, None)));
+        assert_eq!(h(r#"{"type":"x","msg_id":01}"#), None, "leading zero");
+        assert_eq!(h(r#"{"type":"x","msg_id":18446744073709551616}"#), None);
+        assert_eq!(h(r#"{"type":"x","msg_id":-1}"#), None);
+        assert_eq!(h(r#"{"type":"x","msg_id":1.5}"#), None);
+        assert_eq!(h(r#"{"type":"x","msg_id":1,"msg_id":2}"#), None, "repeated");
+        assert_eq!(h(r#"{"msg_id":1,"type":"x"}"#), None, "type not first");
+        assert_eq!(h(r#"{"type":"a\"b","msg_id":1}"#), None);
+    }
+
+    #[test]
+    fn both_paths_decode_every_node_message_alike() {
+        let lines = [
+            r#"{"src":"n1","dest":"n0","body":{"type":"append_entries_res","msg_id":4,"term":2,"success":true,"index":7}}"#,
+            r#"{"src":"n0","dest":"n1","body":{"type":"append_entries","msg_id":5,"term":2,"leader":"n0","prev_log_index":1,"prev_log_term":1,"entries":[{"term":2,"data":["n1",0,0,0,"c1",4,"n0",{"type":"write","key":1,"value":2}]}],"leader_commit":1}}"#,
+            r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n0","n1"]}}"#,
+            r#"{"src":"n1","dest":"c1","body":{"type":"error","in_reply_to":3,"msg_id":2,"code":11,"text":"x"}}"#,
+        ];
+        for line in lines {
+            let fast = from_line_fast(line).expect("fast path taken");
+            let text = fast.to_line();
+            assert_eq!(Message::from_line(&text).unwrap(), fast);
+            // The general path, forced by moving msg_id to the end of the body.
+            let moved = line.replacen("\"type\"", "\"zz\":0,\"type\"", 1);
+            assert!(from_line_fast(&moved).is_none());
+            assert_eq!(Message::from_line(&moved).unwrap(), fast, "{line}");
+        }
+        let client =
+            r#"{"src":"c1","dest":"n1","body":{"type":"write","msg_id":2,"key":1,"value":1}}"#;
+        assert!(
+            from_line_fast(client).is_none(),
+            "client bodies take the general path"
+        );
     }
 }

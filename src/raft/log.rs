@@ -15,9 +15,7 @@ pub struct Log {
     /// Term of the entry at `offset`.
     offset_term: u64,
     entries: VecDeque<Entry>,
-    /// Size of each entry, for bounding message sizes.
-    sizes: VecDeque<usize>,
-    /// Sum of `sizes`.
+    /// Sum of the entries' sizes (see `entry_size`), for bounding message sizes.
     bytes: usize,
     /// `(term, first index)` of each run of equal terms among `entries`, in order:
     /// term lookups by term are a binary search, not a scan.
@@ -116,6 +114,22 @@ impl Log {
         self.bytes
     }
 
+    /// Heap memory the held entries take, estimated from the allocator's side:
+    /// the deque's slots (its whole capacity) and each payload's shared
+    /// allocation (two reference counts, the text, and the allocator's 8-byte
+    /// header, rounded up to 16 bytes).
+    /// What `raft-kv bench --entries` divides by the entry count.
+    pub fn heap_bytes(&self) -> usize {
+        let slots = self.entries.capacity() * std::mem::size_of::<Entry>();
+        let payloads: usize = self
+            .entries
+            .iter()
+            .filter_map(|e| e.data.as_ref())
+            .map(|d| (16 + d.len() + 8).next_multiple_of(16))
+            .sum();
+        slots + payloads
+    }
+
     /// Term of the entry at `index`: known for the compaction offset and every entry
     /// held; `None` for compacted entries and past the end.
     pub fn term(&self, index: u64) -> Option<u64> {
@@ -138,9 +152,7 @@ impl Log {
         if self.runs.back().is_none_or(|&(t, _)| t != entry.term) {
             self.runs.push_back((entry.term, index));
         }
-        let size = entry_size(&entry);
-        self.bytes += size;
-        self.sizes.push_back(size);
+        self.bytes += entry_size(&entry);
         self.entries.push_back(entry);
         self.mark_unstable(index);
         index
@@ -154,10 +166,9 @@ impl Log {
             return;
         }
         let keep = (index - self.offset - 1) as usize;
-        for size in self.sizes.drain(keep..) {
-            self.bytes -= size;
+        for entry in self.entries.drain(keep..) {
+            self.bytes -= entry_size(&entry);
         }
-        self.entries.truncate(keep);
         while self.runs.back().is_some_and(|&(_, start)| start >= index) {
             self.runs.pop_back();
         }
@@ -172,9 +183,8 @@ impl Log {
             return;
         };
         while self.offset < index {
-            self.entries.pop_front();
-            if let Some(size) = self.sizes.pop_front() {
-                self.bytes -= size;
+            if let Some(entry) = self.entries.pop_front() {
+                self.bytes -= entry_size(&entry);
             }
             self.offset += 1;
         }
@@ -193,7 +203,6 @@ impl Log {
     /// `term` (Figure 13, receiver rule 7).
     pub fn reset(&mut self, index: u64, term: u64) {
         self.entries.clear();
-        self.sizes.clear();
         self.runs.clear();
         self.bytes = 0;
         self.offset = index;
@@ -223,7 +232,8 @@ impl Log {
         let start = (from - self.offset - 1) as usize;
         let mut bytes = 0;
         let mut out = Vec::new();
-        for (entry, size) in self.entries.iter().zip(&self.sizes).skip(start) {
+        for entry in self.entries.range(start..) {
+            let size = entry_size(entry);
             if out.len() >= max_entries || (!out.is_empty() && bytes + size > max_bytes) {
                 break;
             }

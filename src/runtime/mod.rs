@@ -8,6 +8,7 @@ pub use args::{NodeArgs, incarnation};
 
 use crate::machines::Machine;
 use crate::node::{Node, NodeConfig};
+use crate::storage::{MemoryStorage, Storage, Volatile};
 use input::{Input, LineReader};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -88,7 +89,14 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
 /// Runs a node process until stdin closes: the exit code for `main`. Broken pipes
 /// (Maelstrom closing our stdout) end the run normally.
 pub fn serve<M: Machine>(config: NodeConfig, machine: M, seed: u64) -> ExitCode {
-    let node = Node::with_machine(config, machine, seed).with_incarnation(incarnation());
+    // Without --data-dir nothing outlives the process: no second copy of the log.
+    let storage: Box<dyn Storage> = match config.data_dir {
+        Some(_) => Box::new(MemoryStorage::default()),
+        None => Box::new(Volatile),
+    };
+    let node = Node::with_machine(config, machine, seed)
+        .with_storage(storage)
+        .with_incarnation(incarnation());
     match run(node) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -3,8 +3,10 @@
 //! that round's messages (see `raft::ready`), and reads it all back when it is
 //! started again.
 //!
-//! - [`MemoryStorage`]: the default. Survives nothing in a real process; in the
+//! - [`MemoryStorage`]: the default for a [`Node`](crate::node::Node): in the
 //!   simulator it is the "disk" a crashed node restarts from.
+//! - [`Volatile`]: keeps nothing; the binary's choice without `--data-dir`, where
+//!   nothing survives the process anyway.
 //! - [`FileStorage`] (`--data-dir DIR`): an append-only write-ahead log of
 //!   checksummed records, one write and one fsync per round (group commit), plus a
 //!   snapshot file; a torn tail is cut off on recovery.
@@ -12,9 +14,11 @@
 mod crc;
 mod file;
 mod memory;
+mod volatile;
 
 pub use file::FileStorage;
 pub use memory::MemoryStorage;
+pub use volatile::Volatile;
 
 use crate::raft::{Log, Persist, Recovered};
 use std::fmt;
