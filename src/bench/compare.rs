@@ -159,6 +159,8 @@ fn tail(bin: &Path, store: &Path, secs: f64) -> Result<Vec<f64>, String> {
             "1",
             "--rate",
             "1000",
+            "--concurrency",
+            "10n",
             "--time-limit",
             &secs,
         ],
@@ -210,12 +212,32 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
     let after = args.bin.clone().unwrap_or(me);
     let store = std::env::temp_dir().join(format!("raft-kv-compare-{}", std::process::id()));
-    let runs = args.repeat.max(1);
     println!(
         "# before: {}\n# after:  {}\n",
         baseline.display(),
         after.display()
     );
+    let part = |name: &str| args.parts.iter().any(|p| p == name);
+    if part("saturation") {
+        saturation_table(args, baseline, &after, &store)?;
+    }
+    if part("memory") {
+        memory_table(baseline, &after)?;
+    }
+    if part("tail") {
+        tail_table(args, baseline, &after, &store)?;
+    }
+    let _ = std::fs::remove_dir_all(&store);
+    Ok(())
+}
+
+fn saturation_table(
+    args: &BenchArgs,
+    baseline: &Path,
+    after: &Path,
+    store: &Path,
+) -> Result<(), String> {
+    let runs = args.repeat.max(1);
     println!(
         "## saturation: 3 nodes, lin-kv, concurrency 10n, latency 0, rate 10,000, {} s per run, {runs} runs each, alternating",
         args.time_limit
@@ -224,11 +246,11 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
     println!("|---:|---|---:|---:|---:|---:|---:|");
     let mut results: [Vec<Saturation>; 2] = [Vec::new(), Vec::new()];
     for run in 1..=runs {
-        for (i, (label, bin)) in [("before", baseline), ("after", after.as_path())]
+        for (i, (label, bin)) in [("before", baseline), ("after", after)]
             .into_iter()
             .enumerate()
         {
-            let s = saturation(bin, &store, args.time_limit)?;
+            let s = saturation(bin, store, args.time_limit)?;
             println!(
                 "| {run} | {label} | {:.0} | {:.1} | {:.2} | {:.1} | {:.1} |",
                 s.ok_per_sec, s.cpu_us_per_op, s.msgs_per_op, s.p50_ms, s.p99_ms
@@ -256,7 +278,10 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
         );
     }
     println!();
+    Ok(())
+}
 
+fn memory_table(baseline: &Path, after: &Path) -> Result<(), String> {
     let ops = 30_000;
     println!(
         "## memory per operation: {ops} lin-kv ops on 3 nodes, compaction off, largest node's RSS growth from the 10 % to the last sample"
@@ -269,7 +294,7 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
         "--snapshot-bytes".into(),
         "0".into(),
     ];
-    for (label, bin) in [("before", baseline), ("after", after.as_path())] {
+    for (label, bin) in [("before", baseline), ("after", after)] {
         let run = super::memory::run(bin, &off, 3, ops, 30)?;
         let growth = match (run.samples.first(), run.samples.last()) {
             (Some((o0, r0)), Some((o1, r1))) if o1 > o0 => {
@@ -284,18 +309,21 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
     println!(
         "\nThis build's log, by its own accounting, per lin-kv write entry: {heap:.0} bytes of heap ({text:.0} of them the command's JSON text and framing).\n"
     );
+    Ok(())
+}
 
-    let secs = args.time_limit.max(20.0);
+fn tail_table(args: &BenchArgs, baseline: &Path, after: &Path, store: &Path) -> Result<(), String> {
+    let secs = args.time_limit.max(30.0);
     println!(
-        "## latency tail: 5 nodes, txn-list-append, 20 ms exponential latency, partition every 1 s, rate 1000, {secs} s"
+        "## latency tail: 5 nodes, txn-list-append, concurrency 10n, 20 ms exponential latency, partition every 1 s, rate 1000, {secs} s"
     );
     println!(
         "| binary | ok ops | p50 ms | p99 ms | p99.9 ms | max ms | ok within ±50 ms of 1 s / 2 s / 3 s | same-width windows at 0.75 s / 1.25 s |"
     );
     println!("|---|---:|---:|---:|---:|---:|---|---|");
     let mut hists = Vec::new();
-    for (label, bin) in [("before", baseline), ("after", after.as_path())] {
-        let lat = tail(bin, &store, secs)?;
+    for (label, bin) in [("before", baseline), ("after", after)] {
+        let lat = tail(bin, store, secs)?;
         let near = |c: f64| lat.iter().filter(|l| (**l - c).abs() < 50.0).count();
         println!(
             "| {label} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {} / {} |",
@@ -324,7 +352,7 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
             count(&hists[1].1)
         );
     }
-    let _ = std::fs::remove_dir_all(&store);
+    println!();
     Ok(())
 }
 

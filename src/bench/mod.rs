@@ -42,6 +42,9 @@ pub struct BenchArgs {
     /// latency tail under partitions (see `src/bench/compare.rs`).
     #[arg(long, value_name = "OLD")]
     pub baseline: Option<std::path::PathBuf>,
+    /// Which comparisons `--baseline` runs: saturation, memory, tail.
+    #[arg(long, value_delimiter = ',', default_value = "saturation,memory,tail")]
+    pub parts: Vec<String>,
     /// Saturation runs per binary with `--baseline` (medians are compared).
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,

@@ -26,7 +26,7 @@ impl<M: Machine> Node<M> {
                 }
                 Applied::Duplicate(cmd) => {
                     if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
-                        c.pending.remove(&cmd.id.seq);
+                        c.pending.remove(cmd.id.seq);
                     }
                     continue;
                 }
@@ -37,7 +37,7 @@ impl<M: Machine> Node<M> {
                 Applied::Unanswered(cmd) => cmd,
             };
             if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
-                c.pending.remove(&cmd.id.seq);
+                c.pending.remove(cmd.id.seq);
             }
             self.maybe_compact();
         }

@@ -2,7 +2,7 @@
 
 #[cfg(feature = "mutations")]
 use super::Mutation;
-use super::{Cluster, Node, fnv1a, mix};
+use super::{Cluster, Node, PendingTable, fnv1a, mix};
 use crate::machines::Machine;
 use crate::protocol::{ErrorCode, Payload};
 use crate::raft::{Raft, check_members};
@@ -91,7 +91,13 @@ impl<M: Machine> Node<M> {
                 self.cluster = Some(Cluster {
                     id: node_id.clone(),
                     raft,
-                    pending: BTreeMap::new(),
+                    // Until a fresh node's first election can have ended (twice
+                    // the election timeout after `init`), requests wait for a
+                    // leader instead of getting 11.
+                    pending: PendingTable::new(
+                        self.config.clone(),
+                        now + 2 * self.config.raft.election_timeout,
+                    ),
                     next_seq: 0,
                     last_role,
                     read_waiters: BTreeMap::new(),
@@ -99,7 +105,6 @@ impl<M: Machine> Node<M> {
                     next_read_ctx: 0,
                     forward_queue: BTreeMap::new(),
                     last_forward_at: None,
-                    grace_until: now + 2 * self.config.raft.election_timeout,
                     last_leader_contact: now,
                     contact_regained: false,
                 });

@@ -39,9 +39,9 @@ impl<M: Machine> Node<M> {
             return;
         }
         if let Some(c) = self.cluster.as_mut()
-            && c.pending.get(&seq).is_some_and(|p| !p.handed)
+            && c.pending.get(seq).is_some_and(|p| !p.handed)
         {
-            c.pending.remove(&seq);
+            c.pending.remove(seq);
         }
     }
 }

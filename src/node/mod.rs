@@ -33,7 +33,7 @@ pub use command::Command;
 #[cfg(feature = "mutations")]
 pub use config::Mutation;
 pub use config::NodeConfig;
-pub use pending::Pending;
+pub use pending::{Pending, PendingTable};
 pub use session::{Session, Sessions};
 pub use state::{Applied, Replicated};
 
@@ -77,7 +77,7 @@ pub struct Node<M: Machine = Builtin> {
 struct Cluster {
     id: String,
     raft: Raft,
-    pending: BTreeMap<u64, Pending>,
+    pending: PendingTable,
     next_seq: u64,
     last_role: (Role, u64, Option<String>),
     /// ReadIndex reads this leader is answering, by context.
@@ -88,9 +88,6 @@ struct Cluster {
     /// Forwards waiting to go out, by leader.
     forward_queue: BTreeMap<String, Vec<Forward>>,
     last_forward_at: Option<u64>,
-    /// Until a fresh node's first election can have ended (twice the election
-    /// timeout after `init`), requests wait for a leader instead of getting 11.
-    grace_until: u64,
     /// When this node last heard from the leader it knows.
     last_leader_contact: u64,
     /// The leader was silent for long enough that messages to it may have been
@@ -226,8 +223,8 @@ impl<M: Machine> Node<M> {
         if let (false, Some(last)) = (c.forward_queue.is_empty(), c.last_forward_at) {
             t = t.min(last + self.config.forward_linger);
         }
-        for p in c.pending.values() {
-            t = t.min(p.next_deadline(&self.config, c.grace_until));
+        if let Some(p) = c.pending.next_deadline() {
+            t = t.min(p);
         }
         Some(t)
     }
@@ -432,7 +429,7 @@ impl<M: Machine> Node<M> {
                     .pending
                     .iter()
                     .filter(|(_, p)| !continuous || p.sent_to.as_ref() != Some(&leader))
-                    .map(|(s, _)| *s)
+                    .map(|(s, _)| s)
                     .collect();
                 for seq in moved {
                     self.route(now, seq);

@@ -48,18 +48,23 @@ impl<M: Machine> Node<M> {
             return;
         };
         // Every request below the lowest pending one is settled (see session.rs).
-        let floor = c.pending.keys().next().copied().unwrap_or(seq);
-        let Some(p) = c.pending.get_mut(&seq) else {
+        let floor = c.pending.first_seq().unwrap_or(seq);
+        let leader = c.raft.leader().map(str::to_owned);
+        let Some((client, client_msg_id, op)) = c.pending.update(seq, |p| {
+            // Counts as an attempt even with no leader known, so the retry timer
+            // moves on.
+            p.last_attempt = now;
+            if leader.is_some() {
+                p.handed = true;
+                p.sent_to.clone_from(&leader);
+            }
+            (p.client.clone(), p.client_msg_id, p.op.clone())
+        }) else {
             return;
         };
-        // Counts as an attempt even with no leader known, so the retry timer moves on.
-        p.last_attempt = now;
-        let Some(leader) = c.raft.leader().map(str::to_owned) else {
+        let Some(leader) = leader else {
             return;
         };
-        p.handed = true;
-        p.sent_to = Some(leader.clone());
-        let (client, client_msg_id, op) = (p.client.clone(), p.client_msg_id, p.op.clone());
         let own = leader == c.id;
         let id = RequestId {
             node: c.id.clone(),
@@ -69,7 +74,7 @@ impl<M: Machine> Node<M> {
         if let ForwardOp::Read(body) = op {
             // A read changes nothing, so once handed over it needs no tracking: if
             // it is lost the client times out, which for a read is a failure.
-            c.pending.remove(&seq);
+            c.pending.remove(seq);
             if own {
                 self.lead_read(client, client_msg_id, body);
             } else if self.config.follower_reads {
@@ -109,26 +114,27 @@ impl<M: Machine> Node<M> {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        let due: Vec<(u64, Due)> = c
-            .pending
-            .iter()
-            .map(|(&seq, p)| (seq, p.due(now, &self.config, c.grace_until)))
-            .filter(|(_, d)| *d != Due::Nothing)
-            .collect();
-        for (seq, due) in due {
+        for (seq, due) in c.pending.due(now) {
             match due {
                 Due::Nothing => {}
-                Due::Retry => self.route(now, seq),
+                Due::Retry => {
+                    if let Some(leader) = self.raft().and_then(|r| r.leader()) {
+                        self.logs.push(format!(
+                            "request {seq} not applied after the retry interval: handing it to {leader} again"
+                        ));
+                    }
+                    self.route(now, seq);
+                }
                 Due::Expired => {
                     if let Some(c) = self.cluster.as_mut() {
-                        c.pending.remove(&seq);
+                        c.pending.remove(seq);
                     }
                 }
                 Due::Unavailable => {
                     let Some((from, p)) = self
                         .cluster
                         .as_mut()
-                        .and_then(|c| Some((c.id.clone(), c.pending.remove(&seq)?)))
+                        .and_then(|c| Some((c.id.clone(), c.pending.remove(seq)?)))
                     else {
                         continue;
                     };
@@ -204,7 +210,7 @@ impl<M: Machine> Node<M> {
             if id.node != c.id || id.incarnation != self.incarnation {
                 continue;
             }
-            let Some(p) = c.pending.get(&id.seq) else {
+            let Some(p) = c.pending.get(id.seq) else {
                 continue;
             };
             let leader = c.raft.leader().map(str::to_owned);
