@@ -417,6 +417,7 @@ impl Raft {
     fn take_messages(&mut self) -> Vec<(NodeId, Message)> {
         if self.role == Role::Leader {
             self.broadcast_append();
+            self.announce_read_round();
         }
         std::mem::take(&mut self.outbox)
     }

@@ -32,6 +32,9 @@ pub(super) struct ReadState {
     pub next_round: u64,
     /// Confirmed reads: (context, read index).
     pub ready: Vec<(u64, u64)>,
+    /// A round started this round of the event loop: its confirmation requests
+    /// go out with the round's other messages (see [`Raft::announce_read_round`]).
+    pub unannounced: bool,
 }
 
 impl Raft {
@@ -77,8 +80,44 @@ impl Raft {
             self.finish_read_round();
             return;
         }
-        self.send_read_heartbeats();
+        self.reads.unannounced = true;
         self.check_read_round();
+    }
+
+    /// Asks every peer that has not confirmed the new round yet, at the end of
+    /// the event loop's round: an AppendEntries of this term already going to
+    /// that peer carries the round (nothing has left yet, so its answer still
+    /// comes after the round began, and any answer in our term proves we led
+    /// then); a peer with none gets a heartbeat. Under load the confirmation
+    /// rides on the appends and costs no messages of its own.
+    pub(super) fn announce_read_round(&mut self) {
+        if !std::mem::take(&mut self.reads.unannounced) {
+            return;
+        }
+        let Some(round) = &self.reads.round else {
+            return;
+        };
+        let (id, term) = (round.id, self.term);
+        let missing: Vec<String> = self
+            .peers
+            .iter()
+            .filter(|p| !round.acks.contains(*p))
+            .cloned()
+            .collect();
+        for peer in missing {
+            let carrier = self.outbox.iter_mut().rev().find_map(|(to, m)| match m {
+                super::Message::AppendEntries(ae)
+                    if *to == peer && ae.term == term && ae.read_round.is_none() =>
+                {
+                    Some(ae)
+                }
+                _ => None,
+            });
+            match carrier {
+                Some(ae) => ae.read_round = Some(id),
+                None => self.send_heartbeat(&peer, Some(id)),
+            }
+        }
     }
 
     /// Sends the round's heartbeat to every peer that has not confirmed it yet
@@ -132,5 +171,6 @@ impl Raft {
     pub(super) fn abandon_reads(&mut self) {
         self.reads.queued.clear();
         self.reads.round = None;
+        self.reads.unannounced = false;
     }
 }
