@@ -138,9 +138,11 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-/// The partition run: returns the sorted ok latencies in ms.
-fn tail(bin: &Path, store: &Path, secs: f64) -> Result<Vec<f64>, String> {
+/// The partition run with harness seed `seed` (the same partition schedule and
+/// operations for both binaries): the ok latencies in ms.
+fn tail(bin: &Path, store: &Path, secs: f64, seed: u64) -> Result<Vec<f64>, String> {
     let secs = secs.to_string();
+    let seed = seed.to_string();
     let dir = run_test(
         bin,
         store,
@@ -163,12 +165,12 @@ fn tail(bin: &Path, store: &Path, secs: f64) -> Result<Vec<f64>, String> {
             "10n",
             "--time-limit",
             &secs,
+            "--seed",
+            &seed,
         ],
         &["--machine", "txn"],
     )?;
-    let mut lat = ok_latencies(&dir)?;
-    lat.sort_by(f64::total_cmp);
-    Ok(lat)
+    ok_latencies(&dir)
 }
 
 /// Bytes of this build's log per lin-kv write, as its own accounting counts them:
@@ -315,7 +317,8 @@ fn memory_table(baseline: &Path, after: &Path) -> Result<(), String> {
 fn tail_table(args: &BenchArgs, baseline: &Path, after: &Path, store: &Path) -> Result<(), String> {
     let secs = args.time_limit.max(30.0);
     println!(
-        "## latency tail: 5 nodes, txn-list-append, concurrency 10n, 20 ms exponential latency, partition every 1 s, rate 1000, {secs} s"
+        "## latency tail: 5 nodes, txn-list-append, concurrency 10n, 20 ms exponential latency, partition every 1 s, rate 1000, {secs} s; harness seeds 1..={} for both binaries, latencies pooled",
+        args.repeat.max(1)
     );
     println!(
         "| binary | ok ops | p50 ms | p99 ms | p99.9 ms | max ms | ok within ±50 ms of 1 s / 2 s / 3 s | same-width windows at 0.75 s / 1.25 s |"
@@ -323,7 +326,11 @@ fn tail_table(args: &BenchArgs, baseline: &Path, after: &Path, store: &Path) -> 
     println!("|---|---:|---:|---:|---:|---:|---|---|");
     let mut hists = Vec::new();
     for (label, bin) in [("before", baseline), ("after", after)] {
-        let lat = tail(bin, store, secs)?;
+        let mut lat = Vec::new();
+        for seed in 1..=args.repeat.max(1) as u64 {
+            lat.extend(tail(bin, store, secs, seed)?);
+        }
+        lat.sort_by(f64::total_cmp);
         let near = |c: f64| lat.iter().filter(|l| (**l - c).abs() < 50.0).count();
         println!(
             "| {label} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} / {} / {} | {} / {} |",
