@@ -12,6 +12,7 @@
 //!   latency quantiles and a histogram around multiples of the retry interval.
 
 use super::BenchArgs;
+use crate::check::history::{History, Kind};
 use crate::node::{Node, NodeConfig};
 use crate::protocol::Message;
 use std::path::{Path, PathBuf};
@@ -104,31 +105,18 @@ fn saturation(bin: &Path, store: &Path, secs: f64) -> Result<Saturation, String>
 
 /// Ok latencies (ms) of a run's history.
 fn ok_latencies(dir: &Path) -> Result<Vec<f64>, String> {
-    let text = std::fs::read_to_string(dir.join("history.jsonl")).map_err(|e| e.to_string())?;
-    let mut invoked = std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Ok(op) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let (Some(process), Some(time)) = (op["process"].as_u64(), op["time"].as_f64()) else {
-            continue;
-        };
-        match op["type"].as_str() {
-            Some("invoke") => {
-                invoked.insert(process, time);
-            }
-            Some("ok") => {
-                if let Some(t0) = invoked.remove(&process) {
-                    out.push((time - t0) / 1000.0);
-                }
-            }
-            _ => {
-                invoked.remove(&process);
-            }
-        }
-    }
-    Ok(out)
+    let file = std::fs::File::open(dir.join("history.jsonl")).map_err(|e| e.to_string())?;
+    let history = History::read_jsonl(std::io::BufReader::new(file))?;
+    Ok(history
+        .pairs()?
+        .iter()
+        .filter_map(|p| {
+            p.completion
+                .filter(|c| c.kind == Kind::Ok)
+                .map(|c| (p.invoke, c))
+        })
+        .map(|(i, c)| c.time.saturating_sub(i.time) as f64 / 1000.0)
+        .collect())
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {

@@ -8,7 +8,7 @@ pub use args::{NodeArgs, incarnation};
 
 use crate::machines::Machine;
 use crate::node::{Node, NodeConfig};
-use crate::storage::{MemoryStorage, Storage, Volatile};
+use crate::storage::Volatile;
 use input::{Input, LineReader};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -89,13 +89,10 @@ pub fn run<M: Machine>(mut node: Node<M>) -> io::Result<()> {
 /// Runs a node process until stdin closes: the exit code for `main`. Broken pipes
 /// (Maelstrom closing our stdout) end the run normally.
 pub fn serve<M: Machine>(config: NodeConfig, machine: M, seed: u64) -> ExitCode {
-    // Without --data-dir nothing outlives the process: no second copy of the log.
-    let storage: Box<dyn Storage> = match config.data_dir {
-        Some(_) => Box::new(MemoryStorage::default()),
-        None => Box::new(Volatile),
-    };
+    // Nothing outlives the process unless `init` opens `--data-dir` (which then
+    // replaces this): no second copy of the log in memory.
     let node = Node::with_machine(config, machine, seed)
-        .with_storage(storage)
+        .with_storage(Box::new(Volatile))
         .with_incarnation(incarnation());
     match run(node) {
         Ok(()) => ExitCode::SUCCESS,
