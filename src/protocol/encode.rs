@@ -10,7 +10,6 @@ use super::error::ErrorCode;
 use super::message::{Body, Message, Payload};
 use serde::Serialize;
 use serde::ser::Error as _;
-use serde_json::value::RawValue;
 use std::io::Write as _;
 
 impl Message {
@@ -47,27 +46,6 @@ impl Message {
             out.truncate(mark);
         }
         result
-    }
-}
-
-impl Serialize for Message {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Message", 3)?;
-        st.serialize_field("src", &self.src)?;
-        st.serialize_field("dest", &self.dest)?;
-        st.serialize_field("body", &self.body)?;
-        st.end()
-    }
-}
-
-impl Serialize for Body {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut text = Vec::with_capacity(64);
-        self.write_json(&mut text).map_err(S::Error::custom)?;
-        let text = String::from_utf8(text).map_err(S::Error::custom)?;
-        let raw = RawValue::from_string(text).map_err(S::Error::custom)?;
-        raw.serialize(s)
     }
 }
 
