@@ -8,6 +8,7 @@ use super::network::Partition;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The partition shapes of Jepsen's partition package (`partition-specs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,20 +75,65 @@ pub fn partition_of(
         PartitionKind::One => split(1, "one"),
         PartitionKind::MinorityThird => split(n.saturating_sub(1) / 3, "minority-third"),
         PartitionKind::Majority => split(n / 2, "majority"),
-        PartitionKind::MajoritiesRing => {
-            // On a shuffled ring, each node accepts messages from itself and the
-            // next majority-1 nodes clockwise: every node hears a majority, and no
-            // two hear the same one.
-            let majority = n / 2 + 1;
-            let pos = |id: &str| shuffled.iter().position(|x| x == id).unwrap_or(0);
-            let accepts =
-                |receiver: &str, sender: &str| (pos(sender) + n - pos(receiver)) % n < majority;
-            (
-                Partition::views(nodes, accepts),
-                format!("majorities-ring {}", shuffled.join("-")),
-            )
-        }
+        PartitionKind::MajoritiesRing => majorities_ring(nodes, &shuffled, rng),
     }
+}
+
+/// Jepsen's `majorities-ring` (0.3.x, as Maelstrom runs it): every node hears a
+/// majority (itself included).
+///
+/// Up to 5 nodes it is the "perfect" ring: the shuffled nodes in a circle, each
+/// window of `majority` consecutive nodes is the view of the node in its middle.
+/// So on 4 or 5 nodes each node hears both of its neighbours and every link is
+/// two-way; on 3 nodes (windows of 2) each node hears only the one before it.
+/// Larger clusters get Jepsen's stochastic variant: a symmetric graph built by
+/// linking a least-connected node to another least-connected node it is not yet
+/// linked to, until every node is linked to a majority (views may then repeat).
+fn majorities_ring(nodes: &[String], shuffled: &[String], rng: &mut StdRng) -> (Partition, String) {
+    let n = shuffled.len();
+    let majority = n / 2 + 1;
+    let mut hears: BTreeMap<&str, BTreeSet<&str>> = shuffled
+        .iter()
+        .map(|a| (a.as_str(), BTreeSet::from([a.as_str()])))
+        .collect();
+    let description = if n <= 5 {
+        for start in 0..n {
+            let window: Vec<&str> = (0..majority)
+                .map(|k| shuffled[(start + k) % n].as_str())
+                .collect();
+            if let Some(set) = hears.get_mut(window[majority / 2]) {
+                set.extend(window.iter().copied());
+            }
+        }
+        format!("majorities-ring {}", shuffled.join("-"))
+    } else {
+        loop {
+            // Least connected first; ties in random order.
+            let mut order: Vec<&str> = shuffled.iter().map(String::as_str).collect();
+            order.shuffle(rng);
+            order.sort_by_key(|a| hears[a].len());
+            let a = order[0];
+            if hears[a].len() >= majority {
+                break;
+            }
+            let Some(&b) = order.iter().find(|b| !hears[a].contains(*b)) else {
+                break;
+            };
+            hears.entry(a).or_default().insert(b);
+            hears.entry(b).or_default().insert(a);
+        }
+        let views: Vec<String> = hears
+            .iter()
+            .map(|(a, set)| {
+                let others: Vec<&str> = set.iter().copied().filter(|b| b != a).collect();
+                format!("{a}:{}", others.join(","))
+            })
+            .collect();
+        format!("majorities-ring {}", views.join(" "))
+    };
+    let accepts =
+        |receiver: &str, sender: &str| hears.get(receiver).is_some_and(|set| set.contains(sender));
+    (Partition::views(nodes, accepts), description)
 }
 
 /// A random gap uniform in [0, 2 × `interval`) µs: Jepsen's `stagger`.
@@ -156,17 +202,69 @@ mod tests {
             .count()
     }
 
+    /// Who `receiver` hears, itself included.
+    fn hears(p: &Partition, nodes: &[String], receiver: &str) -> Vec<String> {
+        nodes
+            .iter()
+            .filter(|s| s.as_str() == receiver || !p.blocks(s, receiver))
+            .cloned()
+            .collect()
+    }
+
     #[test]
-    fn majorities_ring_gives_every_node_a_majority_but_not_all() {
+    fn majorities_ring_gives_every_node_its_own_majority() {
+        for n in 3..=9 {
+            let nodes = ids(n);
+            for seed in 0..20 {
+                let mut rng = StdRng::seed_from_u64(seed);
+                let (p, d) = partition_of(PartitionKind::MajoritiesRing, &nodes, &mut rng);
+                let views: Vec<Vec<String>> = nodes.iter().map(|a| hears(&p, &nodes, a)).collect();
+                for (a, view) in nodes.iter().zip(&views) {
+                    assert!(view.len() > n / 2, "{n} nodes, {d}: {a} hears {view:?}");
+                    if n <= 5 {
+                        assert_eq!(view.len(), n / 2 + 1, "{d}: the perfect ring is exact");
+                    }
+                }
+                // Jepsen's stochastic variant (over 5 nodes) does not promise
+                // distinct views; the perfect ring does.
+                let distinct: BTreeSet<&Vec<String>> = views.iter().collect();
+                if n <= 5 {
+                    assert_eq!(distinct.len(), n, "{d}: two nodes hear the same majority");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn majorities_ring_links_are_two_way_from_four_nodes_as_in_jepsen() {
+        for n in 3..=9 {
+            let nodes = ids(n);
+            let mut rng = StdRng::seed_from_u64(n as u64);
+            let (p, d) = partition_of(PartitionKind::MajoritiesRing, &nodes, &mut rng);
+            let one_way = nodes
+                .iter()
+                .flat_map(|a| nodes.iter().map(move |b| (a, b)))
+                .filter(|(a, b)| p.blocks(a, b) != p.blocks(b, a))
+                .count();
+            // Three nodes make windows of two: each hears only its predecessor.
+            let expected = if n == 3 { 6 } else { 0 };
+            assert_eq!(one_way, expected, "{n} nodes: {d}");
+        }
+    }
+
+    #[test]
+    fn a_five_node_ring_lets_each_node_reach_a_majority_both_ways() {
+        // Every node and its two neighbours form a majority with two-way links:
+        // a leader there can still commit, as under Maelstrom.
         let nodes = ids(5);
-        let mut rng = StdRng::seed_from_u64(3);
-        let (p, _) = partition_of(PartitionKind::MajoritiesRing, &nodes, &mut rng);
+        let mut rng = StdRng::seed_from_u64(7);
+        let (p, d) = partition_of(PartitionKind::MajoritiesRing, &nodes, &mut rng);
         for a in &nodes {
-            assert_eq!(
-                reachable(&p, &nodes, a),
-                3,
-                "{a} should see exactly a majority"
-            );
+            let both_ways = nodes
+                .iter()
+                .filter(|b| *b == a || (!p.blocks(a, b) && !p.blocks(b, a)))
+                .count();
+            assert_eq!(both_ways, 3, "{d}: {a}");
         }
     }
 
