@@ -127,10 +127,14 @@ impl PendingTable {
 
     /// Changes request `seq` with `f`, keeping the deadline index right.
     pub fn update<R>(&mut self, seq: u64, f: impl FnOnce(&mut Pending) -> R) -> Option<R> {
-        let mut p = self.by_seq.remove(&seq)?;
-        self.deadlines.remove(&(self.deadline(&p), seq));
-        let r = f(&mut p);
-        self.insert(seq, p);
+        let p = self.by_seq.get_mut(&seq)?;
+        let before = p.next_deadline(&self.config, self.grace_until);
+        let r = f(p);
+        let after = p.next_deadline(&self.config, self.grace_until);
+        if after != before {
+            self.deadlines.remove(&(before, seq));
+            self.deadlines.insert((after, seq));
+        }
         Some(r)
     }
 

@@ -8,6 +8,7 @@ mod encode;
 mod error;
 pub mod limits;
 mod message;
+mod scan;
 
 pub use client::ClientBody;
 pub use decode::{DecodeError, ReplyTo, RequestMsgId};
