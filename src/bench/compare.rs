@@ -1,9 +1,15 @@
 //! `raft-kv bench --baseline OLD`: this build against another node binary, run
 //! alternately in one session on one machine, so that the ratios mean something.
 //!
-//! Three measurements, each for both binaries:
+//! Four measurements, each for both binaries:
 //! - saturation: 3 nodes, lin-kv, concurrency 10n, latency 0, rate 10,000: ok
-//!   ops/s, node CPU µs per ok op (all nodes' CPU seconds ÷ ok ops), msgs/op;
+//!   ops/s, node CPU µs per ok op (all nodes' CPU seconds ÷ ok ops) and per
+//!   completed op (a cas whose `from` does not match fails, yet costs as much),
+//!   msgs/op;
+//! - floor: the same load on the echo workload (`--machine echo`), where a
+//!   request costs one wake-up, one read and one write and no replication: what
+//!   any request costs a node process under this harness on this machine, and,
+//!   with `--floor-bin`, the same for another echo node (`tools/echo-floor.c`);
 //! - memory per log entry: the largest node's RSS growth per operation with
 //!   compaction off (`--memory`'s driver), and this build's own accounting of
 //!   its log's heap ([`Log::heap_bytes`](crate::raft::Log::heap_bytes));
@@ -23,6 +29,7 @@ use std::process::Command;
 struct Saturation {
     ok_per_sec: f64,
     cpu_us_per_op: f64,
+    cpu_us_per_completed: f64,
     msgs_per_op: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -69,14 +76,21 @@ fn run_test(
     Ok(dir)
 }
 
-fn saturation(bin: &Path, store: &Path, secs: f64) -> Result<Saturation, String> {
+/// One run at saturation: 3 nodes, concurrency 10n, latency 0, rate 10,000.
+fn saturation(
+    bin: &Path,
+    store: &Path,
+    secs: f64,
+    workload: &str,
+    node_args: &[&str],
+) -> Result<Saturation, String> {
     let secs = secs.to_string();
     let dir = run_test(
         bin,
         store,
         &[
             "-w",
-            "lin-kv",
+            workload,
             "--nemesis",
             "none",
             "--node-count",
@@ -88,15 +102,17 @@ fn saturation(bin: &Path, store: &Path, secs: f64) -> Result<Saturation, String>
             "--time-limit",
             &secs,
         ],
-        &[],
+        node_args,
     )?;
     let text = std::fs::read_to_string(dir.join("results.json")).map_err(|e| e.to_string())?;
     let r: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let s = &r["stats"];
     let f = |k: &str| s[k].as_f64().unwrap_or(0.0);
+    let cpu_us = r["node_cpu_s"].as_f64().unwrap_or(0.0) * 1e6;
     Ok(Saturation {
         ok_per_sec: f("ok_per_sec"),
-        cpu_us_per_op: r["node_cpu_s"].as_f64().unwrap_or(0.0) * 1e6 / f("ok").max(1.0),
+        cpu_us_per_op: cpu_us / f("ok").max(1.0),
+        cpu_us_per_completed: cpu_us / (f("ok") + f("fail") + f("info")).max(1.0),
         msgs_per_op: f("msgs_per_op"),
         p50_ms: f("latency_p50_ms"),
         p99_ms: f("latency_p99_ms"),
@@ -197,6 +213,9 @@ pub fn entry_bytes(writes: u64) -> (f64, f64) {
     (heap as f64 / len as f64, text as f64 / len as f64)
 }
 
+/// The parts `--parts` may name.
+pub const PARTS: [&str; 4] = ["saturation", "floor", "memory", "tail"];
+
 /// Runs the comparison and prints its tables.
 pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
@@ -207,9 +226,18 @@ pub fn compare(args: &BenchArgs, baseline: &Path) -> Result<(), String> {
         baseline.display(),
         after.display()
     );
+    if let Some(unknown) = args.parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+        return Err(format!(
+            "unknown part {unknown:?} in --parts (known: {})",
+            PARTS.join(", ")
+        ));
+    }
     let part = |name: &str| args.parts.iter().any(|p| p == name);
     if part("saturation") {
         saturation_table(args, baseline, &after, &store)?;
+    }
+    if part("floor") {
+        floor_table(args, baseline, &after, &store)?;
     }
     if part("memory") {
         memory_table(baseline, &after)?;
@@ -232,18 +260,25 @@ fn saturation_table(
         "## saturation: 3 nodes, lin-kv, concurrency 10n, latency 0, rate 10,000, {} s per run, {runs} runs each, alternating",
         args.time_limit
     );
-    println!("| run | binary | ok ops/s | node CPU µs/op | msgs/op | p50 ms | p99 ms |");
-    println!("|---:|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| run | binary | ok ops/s | node CPU µs/ok op | node CPU µs/op | msgs/op | p50 ms | p99 ms |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     let mut results: [Vec<Saturation>; 2] = [Vec::new(), Vec::new()];
     for run in 1..=runs {
         for (i, (label, bin)) in [("before", baseline), ("after", after)]
             .into_iter()
             .enumerate()
         {
-            let s = saturation(bin, store, args.time_limit)?;
+            let s = saturation(bin, store, args.time_limit, "lin-kv", &[])?;
             println!(
-                "| {run} | {label} | {:.0} | {:.1} | {:.2} | {:.1} | {:.1} |",
-                s.ok_per_sec, s.cpu_us_per_op, s.msgs_per_op, s.p50_ms, s.p99_ms
+                "| {run} | {label} | {:.0} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} |",
+                s.ok_per_sec,
+                s.cpu_us_per_op,
+                s.cpu_us_per_completed,
+                s.msgs_per_op,
+                s.p50_ms,
+                s.p99_ms
             );
             results[i].push(s);
         }
@@ -253,9 +288,10 @@ fn saturation_table(
     println!("| median | before | after | after / before |");
     println!("|---|---:|---:|---:|");
     type Field = fn(&Saturation) -> f64;
-    let rows: [(&str, Field); 5] = [
+    let rows: [(&str, Field); 6] = [
         ("ok ops/s", |s| s.ok_per_sec),
         ("node CPU µs per ok op", |s| s.cpu_us_per_op),
+        ("node CPU µs per completed op", |s| s.cpu_us_per_completed),
         ("msgs/op", |s| s.msgs_per_op),
         ("p50 ms", |s| s.p50_ms),
         ("p99 ms", |s| s.p99_ms),
@@ -265,6 +301,52 @@ fn saturation_table(
         println!(
             "| {name} | {b:.2} | {a:.2} | {:.3} |",
             a / b.max(f64::MIN_POSITIVE)
+        );
+    }
+    println!();
+    Ok(())
+}
+
+/// The echo workload at saturation: the cost of a request that needs no other
+/// node, for both binaries and for `--floor-bin` if given.
+fn floor_table(
+    args: &BenchArgs,
+    baseline: &Path,
+    after: &Path,
+    store: &Path,
+) -> Result<(), String> {
+    let runs = args.repeat.max(1);
+    println!(
+        "## floor: echo, 3 nodes, concurrency 10n, latency 0, rate 10,000, {} s per run, {runs} runs each, alternating",
+        args.time_limit
+    );
+    let mut bins: Vec<(String, &Path, &[&str])> = vec![
+        (
+            "before --machine echo".into(),
+            baseline,
+            &["--machine", "echo"],
+        ),
+        ("after --machine echo".into(), after, &["--machine", "echo"]),
+    ];
+    if let Some(floor) = &args.floor_bin {
+        bins.push((floor.display().to_string(), floor, &[]));
+    }
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); bins.len()];
+    let mut rate: Vec<Vec<f64>> = vec![Vec::new(); bins.len()];
+    for _ in 0..runs {
+        for (i, (_, bin, node_args)) in bins.iter().enumerate() {
+            let s = saturation(bin, store, args.time_limit, "echo", node_args)?;
+            cpu[i].push(s.cpu_us_per_op);
+            rate[i].push(s.ok_per_sec);
+        }
+    }
+    println!("| node (medians) | ok ops/s | node CPU µs per op |");
+    println!("|---|---:|---:|");
+    for (i, (label, _, _)) in bins.iter().enumerate() {
+        println!(
+            "| {label} | {:.0} | {:.1} |",
+            median(rate[i].clone()),
+            median(cpu[i].clone())
         );
     }
     println!();

@@ -38,13 +38,21 @@ pub struct BenchArgs {
     #[arg(long)]
     pub memory: Option<u64>,
     /// Compare this build (or `--bin`) against the node binary OLD, alternating
-    /// runs in one session: saturation CPU per op, memory per log entry, and the
-    /// latency tail under partitions (see `src/bench/compare.rs`).
+    /// runs in one session: saturation CPU per op, the echo floor, memory per log
+    /// entry, and the latency tail under partitions (see `src/bench/compare.rs`).
     #[arg(long, value_name = "OLD")]
     pub baseline: Option<std::path::PathBuf>,
-    /// Which comparisons `--baseline` runs: saturation, memory, tail.
-    #[arg(long, value_delimiter = ',', default_value = "saturation,memory,tail")]
+    /// Which comparisons `--baseline` runs: saturation, floor, memory, tail.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "saturation,floor,memory,tail"
+    )]
     pub parts: Vec<String>,
+    /// With the `floor` part, also measure this echo node (e.g. a build of
+    /// `tools/echo-floor.c`) under the same load.
+    #[arg(long, value_name = "BIN")]
+    pub floor_bin: Option<std::path::PathBuf>,
     /// Saturation runs per binary with `--baseline` (medians are compared).
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
