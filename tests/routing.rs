@@ -101,3 +101,69 @@ fn requests_go_again_to_a_leader_elected_for_a_new_term() {
     heartbeat(&mut node, 50 * MS, "n0", 3);
     assert_eq!(forwarded(&mut node, "n0"), [7]);
 }
+
+mod takeover {
+    use raft_kv::node::NodeConfig;
+    use raft_kv::protocol::{Message, Payload};
+    use raft_kv::sim::{Cluster, Latency, NetConfig, Partition};
+    use serde_json::json;
+
+    const MS: u64 = 1_000;
+
+    /// Replies to client `c1`'s request `msg_id`, with who sent them.
+    fn replies(cluster: &mut Cluster, msg_id: u64) -> Vec<String> {
+        cluster
+            .take_client_messages()
+            .into_iter()
+            .filter(|(_, m): &(u64, Message)| m.dest == "c1" && m.body.in_reply_to == Some(msg_id))
+            .map(|(_, m)| {
+                assert!(
+                    matches!(&m.body.payload, Payload::Client(b) if b.ty == "write_ok"),
+                    "{m:?}"
+                );
+                m.src
+            })
+            .collect()
+    }
+
+    /// The leader appends a write and sends it out, but hears nothing back: it
+    /// cannot commit, steps down (CheckQuorum), and the others elect a leader
+    /// that commits the write. Nobody answered the client until the old leader
+    /// came back; now the new leader does, and the old one does not answer again.
+    #[test]
+    fn a_write_whose_leader_is_cut_off_is_answered_by_the_next_leader() {
+        let ids = Cluster::node_ids(3);
+        let net = NetConfig {
+            latency: Latency::Constant(2 * MS),
+            ..NetConfig::default()
+        };
+        let mut cluster = Cluster::new(&ids, NodeConfig::default(), net, 5);
+        cluster.run_until(3_000 * MS);
+        let old = cluster.leader().expect("a leader after 3 s");
+        // The old leader still reaches the others, but hears none of them.
+        let deaf = old.clone();
+        cluster.set_partition(
+            Partition::views(&ids, |receiver, sender| receiver != deaf || sender == deaf),
+            "the leader hears nobody",
+        );
+        let msg_id = cluster.client_send(
+            "c1",
+            &old,
+            Payload::client("write", json!({"key": 1, "value": 9})),
+        );
+        cluster.run_for(4_000 * MS);
+        let new = cluster.leader().expect("a new leader");
+        assert_ne!(new, old);
+        assert_eq!(
+            replies(&mut cluster, msg_id),
+            [new],
+            "the new leader answers while the old one is still cut off"
+        );
+        cluster.set_partition(Partition::none(), "heal");
+        cluster.run_for(3_000 * MS);
+        assert!(
+            replies(&mut cluster, msg_id).is_empty(),
+            "the old leader, back in a later term, does not answer again"
+        );
+    }
+}

@@ -15,8 +15,18 @@ impl<M: Machine> Node<M> {
                 return;
             };
             let (id, replay_until) = (&c.id, self.replay_until);
+            let (leading, term) = (c.raft.is_leader(), c.raft.term());
+            // Commit-then-reply, by one node: the leader that appended the entry,
+            // while still in that term; or, for an entry of an earlier term, the
+            // leader that applies it. Without the second, a proposer deposed before
+            // it applied the entry (cut off by a partition, say) would leave its
+            // client waiting for the heal. A proposer that applied the entry in its
+            // own term answered already, so at worst a client gets the same reply
+            // twice, which Maelstrom's client ignores (it waits for one msg_id).
             let answers = |cmd: &Command| {
-                cmd.reply_from == *id && local::needs_reply(cmd) && index > replay_until
+                let proposer = cmd.reply_from == *id && entry.term == term;
+                let takeover = leading && entry.term < term && !cmd.reply_from.is_empty();
+                (proposer || takeover) && local::needs_reply(cmd) && index > replay_until
             };
             let cmd = match self.state.apply_for(index, entry.data.as_ref(), answers) {
                 Applied::Noop => continue,

@@ -11,8 +11,9 @@
 //! [`Pending`] and hands it to the leader it knows: proposes it itself when it
 //! leads, else forwards it. The leader appends a [`Command`] naming itself as
 //! `reply_from`. Every node applies committed commands in order; the `reply_from`
-//! leader answers the client (commit-then-reply), and the origin drops its pending
-//! copy. A request whose leader changed is handed to the new one; the replicated
+//! leader answers the client (commit-then-reply) if it is still in that term, and
+//! a later leader answers the commands of earlier terms it applies (see
+//! `apply.rs`); the origin drops its pending copy. A request whose leader changed is handed to the new one; the replicated
 //! session table applies duplicates once (see `session.rs`).
 
 mod admit;
