@@ -361,9 +361,7 @@ impl<M: Machine> Node<M> {
         let payload = match payload.into_raft() {
             Ok(raft_msg) => {
                 c.raft.step(now, &src, raft_msg);
-                // A leader heartbeats every interval: more silence than 1.5 of
-                // them means messages were lost, ours to it perhaps too.
-                c.note_contact(now, &src, self.config.raft.heartbeat_interval * 3 / 2);
+                c.note_contact(now, &src, self.config.raft.election_timeout / 2);
                 self.after(now);
                 return;
             }
