@@ -1,6 +1,8 @@
 //! Crash-restart safety in simulation: nodes are killed (one, a majority or all)
 //! and restarted from what they persisted, alongside partitions. Acknowledged
-//! writes survive; a node that persists nothing is caught.
+//! writes survive, including those the totally available machines (broadcast,
+//! g-set, lww) acknowledge before replicating; a node that persists nothing, or
+//! not those handoffs, is caught.
 
 mod common;
 
@@ -35,6 +37,26 @@ fn txn_list_append_survives_kills_and_restarts() {
     );
 }
 
+/// Elements acknowledged by a node that is killed while no leader is reachable
+/// (so before the log has them) come back after its restart: set-full sees none
+/// lost.
+#[test]
+fn g_set_and_broadcast_lose_no_acknowledged_element_to_kills() {
+    for workload in [WorkloadKind::GSet, WorkloadKind::Broadcast] {
+        check_seeds(0..20, |seed| killing(workload, seed), nothing_more, 50);
+    }
+}
+
+#[test]
+fn lww_kv_survives_kills_and_restarts() {
+    check_seeds(
+        0..20,
+        |seed| killing(WorkloadKind::LwwKv, seed),
+        nothing_more,
+        50,
+    );
+}
+
 #[test]
 fn kills_happen_and_restarted_nodes_catch_up() {
     let outcome = run(&killing(WorkloadKind::LinKv, 3));
@@ -63,5 +85,17 @@ mod mutations {
             });
             assert!(caught.is_some(), "ForgetOnCrash survived under {workload}");
         }
+    }
+
+    /// The handoffs are what saves g-set's elements: without them a kill loses
+    /// the ones a cut-off node acknowledged.
+    #[test]
+    fn a_node_that_keeps_no_handoffs_is_caught() {
+        let caught = first_caught("VolatileHandoffs g-set", |seed| {
+            let mut c = killing(WorkloadKind::GSet, seed);
+            c.node.mutation = Mutation::VolatileHandoffs;
+            c
+        });
+        assert!(caught.is_some(), "VolatileHandoffs survived under g-set");
     }
 }

@@ -65,3 +65,57 @@ fn without_a_data_dir_a_killed_node_comes_back_empty() {
     let reply = write_then_kill_then_read(None);
     assert!(reply.contains(r#""code":20"#), "{reply}");
 }
+
+/// Sends `line` and returns the first line the node prints for `client`,
+/// skipping the Raft messages it sends its (absent) peers meanwhile.
+fn ask_as(client: &str, child: &mut Child, out: &mut BufReader<ChildStdout>, line: &str) -> String {
+    let stdin = child.stdin.as_mut().expect("stdin");
+    writeln!(stdin, "{line}").expect("node reads");
+    stdin.flush().expect("flush");
+    let dest = format!(r#""dest":"{client}""#);
+    loop {
+        let mut reply = String::new();
+        let n = out.read_line(&mut reply).expect("node answers");
+        assert!(n > 0, "the node closed its stdout");
+        if reply.contains(&dest) {
+            return reply;
+        }
+    }
+}
+
+/// g-set answers an add at once and replicates it later. A node that never
+/// reaches a leader (its two peers do not exist) acknowledges an element, is
+/// killed, and after its restart still holds it: the add was kept as a handoff
+/// before the acknowledgement left, and is handed to the log again.
+#[test]
+fn an_element_acknowledged_before_replication_survives_sigkill() {
+    let dir = std::env::temp_dir().join(format!("raft-kv-handoff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let start_gset = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_raft-kv"));
+        cmd.args(["--machine", "g-set", "--data-dir"]).arg(&dir);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("raft-kv starts");
+        let out = BufReader::new(child.stdout.take().expect("stdout"));
+        (child, out)
+    };
+    let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2","n3"]}}"#;
+    let (mut child, mut out) = start_gset();
+    assert!(ask_as("c0", &mut child, &mut out, init).contains("init_ok"));
+    let add = r#"{"src":"c1","dest":"n1","body":{"type":"add","msg_id":2,"element":7}}"#;
+    assert!(ask_as("c1", &mut child, &mut out, add).contains("add_ok"));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let (mut child, mut out) = start_gset();
+    assert!(ask_as("c0", &mut child, &mut out, init).contains("init_ok"));
+    let read = r#"{"src":"c1","dest":"n1","body":{"type":"read","msg_id":3}}"#;
+    let reply = ask_as("c1", &mut child, &mut out, read);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(reply.contains(r#""value":[7]"#), "{reply}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -141,4 +141,15 @@ pub trait StateMachine: Clone + fmt::Debug {
 
     /// Replaces the state with a snapshot's.
     fn restore(&mut self, snapshot: Self::Snapshot);
+
+    /// After a restart: `command` is one this node answered locally (the
+    /// `replicate` of an [`Admit::Local`]) and kept durable, but the log had not
+    /// brought it back before the node stopped. The node hands it to the log
+    /// again; meanwhile take its local effect again, as `admit` did, so that this
+    /// node's answers keep including it. It will also be applied (perhaps more
+    /// than once), so `apply` must be idempotent for such commands. The default
+    /// does nothing: the command shows once it is applied.
+    fn readmit(&mut self, command: Self::Command) {
+        let _ = command;
+    }
 }

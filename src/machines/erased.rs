@@ -54,6 +54,10 @@ pub trait Machine: Clone + fmt::Debug {
 
     /// Replaces the state with an encoded snapshot's.
     fn restore_data(&mut self, snapshot: &Data) -> Result<(), String>;
+
+    /// Takes again the local effect of an encoded command this node answered
+    /// before a restart (see [`StateMachine::readmit`]).
+    fn readmit_data(&mut self, command: &Data) -> Result<(), String>;
 }
 
 /// Error 13 (indefinite): our own value failed to encode. Cannot happen for the
@@ -157,6 +161,14 @@ impl<M: StateMachine> Machine for M {
             .decode::<M::Snapshot>()
             .map_err(|e| format!("bad {} snapshot: {e}", M::NAME))?;
         self.restore(snapshot);
+        Ok(())
+    }
+
+    fn readmit_data(&mut self, command: &Data) -> Result<(), String> {
+        let command = command
+            .decode::<M::Command>()
+            .map_err(|e| format!("not a {} command: {e}", M::NAME))?;
+        self.readmit(command);
         Ok(())
     }
 }

@@ -92,6 +92,15 @@ impl ReplicatedSet {
         Ok(LocalAdd::Replicate(value))
     }
 
+    /// An element this node acknowledged before a restart, whose command the log
+    /// has not brought back: pending again (even beyond [`MAX_PENDING`]: it was
+    /// within the bound when it was acknowledged).
+    pub fn readmit(&mut self, value: Value) {
+        if !self.contains(&value) {
+            self.pending.insert(value);
+        }
+    }
+
     /// Applies a committed add (from any node).
     pub fn apply(&mut self, value: Value) {
         if self.pending.contains(&value) {

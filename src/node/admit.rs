@@ -46,7 +46,7 @@ impl<M: Machine> Node<M> {
             Admission::Local { reply, replicate } => {
                 self.answer(&client, msg_id, reply);
                 if let Some(command) = replicate {
-                    self.disseminate(now, command);
+                    self.disseminate(now, command, None);
                 }
             }
             Admission::Read => {
@@ -54,10 +54,10 @@ impl<M: Machine> Node<M> {
                 if self.mutant_local_read(&client, msg_id, &body) {
                     return;
                 }
-                self.track(now, client, msg_id, ForwardOp::Read(body), false);
+                self.track(now, client, msg_id, ForwardOp::Read(body), None);
             }
             Admission::Propose(command) => {
-                self.track(now, client, msg_id, ForwardOp::Command(command), false);
+                self.track(now, client, msg_id, ForwardOp::Command(command), None);
             }
         }
     }

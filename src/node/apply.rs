@@ -36,7 +36,7 @@ impl<M: Machine> Node<M> {
                 }
                 Applied::Duplicate(cmd) => {
                     if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
-                        c.pending.remove(cmd.id.seq);
+                        c.settle(cmd.id.seq);
                     }
                     continue;
                 }
@@ -47,7 +47,7 @@ impl<M: Machine> Node<M> {
                 Applied::Unanswered(cmd) => cmd,
             };
             if cmd.id.node == c.id && cmd.id.incarnation == self.incarnation {
-                c.pending.remove(cmd.id.seq);
+                c.settle(cmd.id.seq);
             }
             self.maybe_compact();
         }

@@ -78,6 +78,9 @@ pub enum Mutation {
     DiscardLogOnSnapshot,
     /// Nothing is persisted: a node restarted after a crash comes back empty.
     ForgetOnCrash,
+    /// Locally answered commands (lww, broadcast, g-set) are not kept as handoffs:
+    /// one acknowledged by a node killed before the log brought it back is lost.
+    VolatileHandoffs,
     /// kafka: the node receiving a send picks its offset from its own state at
     /// admission (machine `EarlyOffsetsKafka`), not in log order at apply time.
     EarlyKafkaOffsets,

@@ -107,7 +107,9 @@ impl<M: Machine> Node<M> {
                     last_forward_at: None,
                     last_leader_contact: now,
                     contact_regained: false,
+                    handoffs: Default::default(),
                 });
+                self.recover_handoffs(now);
                 self.logs.push(format!(
                     "initialized {node_id} of {node_ids:?}, machine {}",
                     self.state.machine.name()

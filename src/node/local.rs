@@ -9,27 +9,69 @@
 //! command carries no client). While no leader is reachable it stays buffered
 //! here, and it is retried every `retry_interval` until this node applies it.
 //! Duplicates in the log are applied once.
+//!
+//! A dissemination is also a *handoff* in the node's storage (see
+//! [`Handoffs`](crate::storage::Handoffs)): added in the round that acknowledges
+//! it, so under `--data-dir` it is durable before the client's reply leaves, and
+//! settled once this node applies it. A node killed in between reads its
+//! unsettled handoffs back at `init`, takes their local effect again
+//! ([`Machine::readmit_data`]) and disseminates them anew: an acknowledged write
+//! is never lost with the process.
 
 use super::{Command, Node};
 use crate::machines::Machine;
 use crate::protocol::ForwardOp;
 use crate::raft::Data;
+use crate::storage::HandoffKey;
 
 /// The `client` of a dissemination's command: nobody to answer.
 pub(super) const NO_CLIENT: &str = "";
 
 impl<M: Machine> Node<M> {
-    /// Hands `command` to the log through the usual routing, without a client.
-    pub(super) fn disseminate(&mut self, now: u64, command: Data) {
-        let _seq = self.track(
+    /// Hands `command` to the log through the usual routing, without a client,
+    /// and keeps it as a handoff until applied. `recovered` is its key when a
+    /// previous run of this node acknowledged it (and stored it already).
+    pub(super) fn disseminate(&mut self, now: u64, command: Data, recovered: Option<HandoffKey>) {
+        let seq = self.track(
             now,
             NO_CLIENT.to_owned(),
             0,
-            ForwardOp::Command(command),
-            true,
+            ForwardOp::Command(command.clone()),
+            Some(recovered),
         );
+        #[allow(unused_mut)]
+        let mut durable = recovered.is_none();
         #[cfg(feature = "mutations")]
-        self.mutant_drop_buffered(_seq);
+        if self.config.mutation == super::Mutation::VolatileHandoffs {
+            durable = false;
+        }
+        if let Some(c) = self.cluster.as_mut()
+            && durable
+            && let Some(key) = c.pending.get(seq).and_then(|p| p.handoff)
+        {
+            c.handoffs.added.push((key, command));
+        }
+        #[cfg(feature = "mutations")]
+        self.mutant_drop_buffered(seq);
+    }
+
+    /// Re-disseminates the handoffs a previous run of this node left unsettled
+    /// (at `init`, before anything else is handled).
+    pub(super) fn recover_handoffs(&mut self, now: u64) {
+        let handoffs = self.storage.handoffs();
+        if handoffs.is_empty() {
+            return;
+        }
+        self.logs.push(format!(
+            "recovered {} acknowledged commands not yet replicated: handing them to the log again",
+            handoffs.len()
+        ));
+        for (key, command) in handoffs {
+            if let Err(e) = self.state.machine.readmit_data(&command) {
+                self.logs.push(format!("recovered handoff {key:?}: {e}"));
+            }
+            self.disseminate(now, command, Some(key));
+        }
     }
 
     /// DropBufferedWrites: a dissemination that found no leader is discarded.

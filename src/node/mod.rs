@@ -41,7 +41,7 @@ pub use state::{Applied, Replicated};
 use crate::machines::{Builtin, Machine, Reply};
 use crate::protocol::{Body, DecodeError, ErrorCode, Forward, Message, Payload, ReplyTo};
 use crate::raft::{Raft, Role};
-use crate::storage::{MemoryStorage, Storage};
+use crate::storage::{Handoffs, MemoryStorage, Storage};
 use std::collections::BTreeMap;
 
 /// One raft-kv node, driving machine `M`.
@@ -94,9 +94,19 @@ struct Cluster {
     /// The leader was silent for long enough that messages to it may have been
     /// lost (a partition that healed): pending requests go to it again at once.
     contact_regained: bool,
+    /// This round's handoff changes, persisted with its Raft state (see `local.rs`).
+    handoffs: Handoffs,
 }
 
 impl Cluster {
+    /// Stops tracking request `seq`, which was applied; a dissemination's handoff
+    /// is settled with it.
+    fn settle(&mut self, seq: u64) {
+        if let Some(key) = self.pending.remove(seq).and_then(|p| p.handoff) {
+            self.handoffs.settled.push(key);
+        }
+    }
+
     /// Notes a Raft message from `src`: hearing from the leader after more than
     /// `silence` without a word means messages to it may have been lost.
     fn note_contact(&mut self, now: u64, src: &str, silence: u64) {
@@ -448,7 +458,12 @@ impl<M: Machine> Node<M> {
         if self.config.mutation == Mutation::ForgetOnCrash {
             persist = false;
         }
-        if persist && let Err(e) = self.storage.persist(&ready.persist, c.raft.log()) {
+        let handoffs = std::mem::take(&mut c.handoffs);
+        if persist
+            && let Err(e) = self
+                .storage
+                .persist(&ready.persist, &handoffs, c.raft.log())
+        {
             self.stop(format!("storage: {e}"));
             return;
         }

@@ -2,6 +2,7 @@
 
 use super::NodeConfig;
 use crate::protocol::ForwardOp;
+use crate::storage::HandoffKey;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A client request waiting at the node that received it.
@@ -18,10 +19,11 @@ pub struct Pending {
     /// Once handed to any leader the request may be in some log, so its fate is
     /// unknown until applied: it must never get a definite error after that.
     pub handed: bool,
-    /// The client was answered already (a write the machine answered locally, being
-    /// replicated; see `local.rs`): never expires, never gets a reply, retried until
-    /// applied.
-    pub answered: bool,
+    /// A dissemination: the client was answered already (a write the machine
+    /// answered locally, being replicated; see `local.rs`), and this is its key
+    /// among the storage's handoffs. It never expires, never gets a reply, and is
+    /// retried until applied.
+    pub handoff: Option<HandoffKey>,
 }
 
 /// What a pending request is due for now.
@@ -37,6 +39,11 @@ pub enum Due {
 }
 
 impl Pending {
+    /// Whether the client was answered already (a dissemination).
+    pub fn answered(&self) -> bool {
+        self.handoff.is_some()
+    }
+
     /// When a request never handed to a leader gets error 11: `unavailable_timeout`
     /// after it arrived, but not before `grace_until` (a fresh node's first
     /// election: refusing then would fail requests a moment's wait serves).
@@ -47,7 +54,7 @@ impl Pending {
     /// The earliest time at which this request is due for something.
     pub fn next_deadline(&self, config: &NodeConfig, grace_until: u64) -> u64 {
         let retry = self.last_attempt + config.retry_interval;
-        if self.answered {
+        if self.answered() {
             return retry;
         }
         let due = if self.handed {
@@ -61,7 +68,7 @@ impl Pending {
     /// What this request is due for at `now`.
     pub fn due(&self, now: u64, config: &NodeConfig, grace_until: u64) -> Due {
         let retry = now >= self.last_attempt + config.retry_interval;
-        if self.answered {
+        if self.answered() {
             // A dissemination: no expiry, no error 11.
             return if retry { Due::Retry } else { Due::Nothing };
         }
@@ -190,7 +197,7 @@ mod tests {
             sent_to: None,
             last_attempt: received,
             handed,
-            answered: false,
+            handoff: None,
         }
     }
 

@@ -6,17 +6,22 @@
 //! (a write torn by a crash) and everything after it are cut off. When a snapshot
 //! is persisted, it is written to `snapshot.json.tmp`, fsynced and renamed over
 //! `snapshot.json`, and the WAL is rewritten the same way to hold just the hard
-//! state and the log after the snapshot: the files stay as small as the log.
+//! state, the log after the snapshot and the unsettled handoffs: the files stay
+//! as small as the log.
+//!
+//! Handoffs ride in the same records (one fsync per round still): a record lists
+//! the handoffs the round added and those it settled.
 
-use super::Storage;
 use super::crc::crc32;
-use crate::raft::{Entry, HardState, Log, Persist, Recovered, Snapshot};
+use super::{HandoffKey, Handoffs, Storage};
+use crate::raft::{Data, Entry, HardState, Log, Persist, Recovered, Snapshot};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-/// One WAL record: a round's hard state and log changes.
+/// One WAL record: a round's hard state, log changes and handoff changes.
 #[derive(Serialize, Deserialize)]
 struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,6 +31,23 @@ struct Record {
     from: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     entries: Vec<Entry>,
+    /// Handoffs added: `[incarnation, seq, command]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    handed: Vec<(u64, u64, Data)>,
+    /// Handoffs settled: `[incarnation, seq]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    settled: Vec<HandoffKey>,
+}
+
+impl Record {
+    fn handoffs(&mut self, h: &Handoffs) {
+        self.handed = h
+            .added
+            .iter()
+            .map(|((i, s), d)| (*i, *s, d.clone()))
+            .collect();
+        self.settled = h.settled.clone();
+    }
 }
 
 /// The snapshot file's content.
@@ -41,6 +63,8 @@ struct SnapshotFile {
 pub struct FileStorage {
     dir: PathBuf,
     wal: Option<File>,
+    /// The unsettled handoffs (what a WAL rewrite must carry over).
+    handoffs: BTreeMap<HandoffKey, Data>,
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> String {
@@ -52,7 +76,11 @@ impl FileStorage {
     pub fn open(dir: impl Into<PathBuf>) -> Result<FileStorage, String> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|e| io("cannot create", &dir, e))?;
-        Ok(FileStorage { dir, wal: None })
+        Ok(FileStorage {
+            dir,
+            wal: None,
+            handoffs: BTreeMap::new(),
+        })
     }
 
     fn wal_path(&self) -> PathBuf {
@@ -150,6 +178,12 @@ impl Storage for FileStorage {
                     break;
                 };
                 good_len += n as u64;
+                for (incarnation, seq, data) in record.handed {
+                    self.handoffs.insert((incarnation, seq), data);
+                }
+                for key in record.settled {
+                    self.handoffs.remove(&key);
+                }
                 if let Some(hs) = record.hard_state {
                     hard_state = hs;
                 }
@@ -182,7 +216,17 @@ impl Storage for FileStorage {
         }))
     }
 
-    fn persist(&mut self, p: &Persist, log: &Log) -> Result<(), String> {
+    fn handoffs(&self) -> Vec<(HandoffKey, Data)> {
+        self.handoffs.iter().map(|(k, d)| (*k, d.clone())).collect()
+    }
+
+    fn persist(&mut self, p: &Persist, h: &Handoffs, log: &Log) -> Result<(), String> {
+        for (key, data) in &h.added {
+            self.handoffs.insert(*key, data.clone());
+        }
+        for key in &h.settled {
+            self.handoffs.remove(key);
+        }
         if let Some(snap) = &p.snapshot {
             let file = SnapshotFile {
                 index: snap.index,
@@ -193,23 +237,27 @@ impl Storage for FileStorage {
             self.replace(&self.snapshot_path(), &json)?;
             return self.rewrite_wal(p, snap, log);
         }
-        if p.hard_state.is_none() && p.entries.is_none() {
+        if p.hard_state.is_none() && p.entries.is_none() && h.is_empty() {
             return Ok(());
         }
-        let record = Record {
+        let mut record = Record {
             hard_state: p.hard_state.clone(),
             from: p.entries.as_ref().map(|u| u.from),
             entries: p
                 .entries
                 .as_ref()
                 .map_or_else(Vec::new, |u| u.entries.clone()),
+            handed: Vec::new(),
+            settled: Vec::new(),
         };
+        record.handoffs(h);
         self.append(&record)
     }
 }
 
 impl FileStorage {
-    /// Replaces the WAL with one record: the hard state and the log after `snap`.
+    /// Replaces the WAL with one record: the hard state, the log after `snap` and
+    /// the unsettled handoffs.
     fn rewrite_wal(&mut self, p: &Persist, snap: &Snapshot, log: &Log) -> Result<(), String> {
         // The hard state may not have changed this round: keep the last one.
         let hard_state = match &p.hard_state {
@@ -220,6 +268,12 @@ impl FileStorage {
             hard_state: Some(hard_state),
             from: Some(snap.index + 1),
             entries: log.range(snap.index + 1, log.last_index()),
+            handed: self
+                .handoffs
+                .iter()
+                .map(|((i, s), d)| (*i, *s, d.clone()))
+                .collect(),
+            settled: Vec::new(),
         };
         let line = FileStorage::encode(&record)?;
         self.wal = None;
@@ -272,6 +326,10 @@ mod tests {
         }
     }
 
+    fn none() -> Handoffs {
+        Handoffs::default()
+    }
+
     fn round(hs: Option<(u64, u64)>, from: u64, entries: Vec<Entry>) -> Persist {
         Persist {
             hard_state: hs.map(|(term, commit)| HardState {
@@ -292,11 +350,13 @@ mod tests {
         let log = Log::new();
         s.persist(
             &round(Some((1, 0)), 1, vec![entry(1, 1), entry(1, 2), entry(1, 3)]),
+            &none(),
             &log,
         )
         .unwrap();
         s.persist(
             &round(Some((2, 1)), 3, vec![entry(2, 30), entry(2, 40)]),
+            &none(),
             &log,
         )
         .unwrap();
@@ -311,9 +371,10 @@ mod tests {
         let d = dir("torn");
         let mut s = FileStorage::open(&d).unwrap();
         let log = Log::new();
-        s.persist(&round(Some((1, 0)), 1, vec![entry(1, 1)]), &log)
+        s.persist(&round(Some((1, 0)), 1, vec![entry(1, 1)]), &none(), &log)
             .unwrap();
-        s.persist(&round(None, 2, vec![entry(1, 2)]), &log).unwrap();
+        s.persist(&round(None, 2, vec![entry(1, 2)]), &none(), &log)
+            .unwrap();
         // A crash in the middle of the third write.
         let wal = d.join("wal.log");
         let mut bytes = fs::read(&wal).unwrap();
@@ -349,7 +410,7 @@ mod tests {
         for i in 1..=10 {
             log.append(entry(1, i));
         }
-        s.persist(&round(Some((1, 8)), 1, log.range(1, 10)), &log)
+        s.persist(&round(Some((1, 8)), 1, log.range(1, 10)), &none(), &log)
             .unwrap();
         log.compact(8);
         let snap = Snapshot {
@@ -362,7 +423,7 @@ mod tests {
             entries: None,
             snapshot: Some(snap.clone()),
         };
-        s.persist(&p, &log).unwrap();
+        s.persist(&p, &none(), &log).unwrap();
         let wal = fs::read_to_string(d.join("wal.log")).unwrap();
         assert_eq!(wal.lines().count(), 1, "one record after the rewrite");
         let r = FileStorage::open(&d).unwrap().load().unwrap().unwrap();
@@ -372,5 +433,60 @@ mod tests {
             r.hard_state.commit, 8,
             "the hard state is kept across the rewrite"
         );
+    }
+
+    #[test]
+    fn handoffs_survive_until_settled_and_across_a_wal_rewrite() {
+        let d = dir("handoffs");
+        let mut s = FileStorage::open(&d).unwrap();
+        let cmd = |i: u64| Data::encode(&format!("write {i}")).unwrap();
+        let mut log = Log::new();
+        let added = Handoffs {
+            added: vec![((7, 0), cmd(0)), ((7, 1), cmd(1)), ((7, 2), cmd(2))],
+            settled: vec![],
+        };
+        s.persist(&Persist::default(), &added, &log).unwrap();
+        let settle_one = Handoffs {
+            added: vec![],
+            settled: vec![(7, 1)],
+        };
+        s.persist(
+            &round(Some((1, 0)), 1, vec![entry(1, 1)]),
+            &settle_one,
+            &log,
+        )
+        .unwrap();
+        let mut r = FileStorage::open(&d).unwrap();
+        r.load().unwrap();
+        let keys: Vec<HandoffKey> = r.handoffs().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![(7, 0), (7, 2)], "settled ones are gone");
+        assert_eq!(
+            r.handoffs()[1].1,
+            cmd(2),
+            "the command comes back as written"
+        );
+        // A snapshot rewrites the WAL: the unsettled handoffs are carried over.
+        log.append(entry(1, 1));
+        log.compact(1);
+        let p = Persist {
+            hard_state: None,
+            entries: None,
+            snapshot: Some(Snapshot {
+                index: 1,
+                term: 1,
+                data: Data::encode(&"state at 1").unwrap(),
+            }),
+        };
+        let settle_another = Handoffs {
+            added: vec![((8, 0), cmd(3))],
+            settled: vec![(7, 0)],
+        };
+        s.persist(&p, &settle_another, &log).unwrap();
+        let wal = fs::read_to_string(d.join("wal.log")).unwrap();
+        assert_eq!(wal.lines().count(), 1, "one record after the rewrite");
+        let mut r = FileStorage::open(&d).unwrap();
+        r.load().unwrap();
+        let keys: Vec<HandoffKey> = r.handoffs().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![(7, 2), (8, 0)]);
     }
 }

@@ -1,7 +1,8 @@
 //! Durable state kept in memory: the simulator's disk.
 
-use super::Storage;
-use crate::raft::{Entry, HardState, Log, Persist, Recovered, Snapshot};
+use super::{HandoffKey, Handoffs, Storage};
+use crate::raft::{Data, Entry, HardState, Log, Persist, Recovered, Snapshot};
+use std::collections::BTreeMap;
 
 /// What has been "written": a node restarted with this storage recovers it.
 #[derive(Clone, Debug, Default)]
@@ -11,6 +12,7 @@ pub struct MemoryStorage {
     /// Entries after the snapshot.
     entries: Vec<Entry>,
     written: bool,
+    handoffs: BTreeMap<HandoffKey, Data>,
 }
 
 impl MemoryStorage {
@@ -29,7 +31,17 @@ impl Storage for MemoryStorage {
         }))
     }
 
-    fn persist(&mut self, p: &Persist, log: &Log) -> Result<(), String> {
+    fn handoffs(&self) -> Vec<(HandoffKey, Data)> {
+        self.handoffs.iter().map(|(k, d)| (*k, d.clone())).collect()
+    }
+
+    fn persist(&mut self, p: &Persist, h: &Handoffs, log: &Log) -> Result<(), String> {
+        for (key, data) in &h.added {
+            self.handoffs.insert(*key, data.clone());
+        }
+        for key in &h.settled {
+            self.handoffs.remove(key);
+        }
         if p.is_empty() {
             return Ok(());
         }

@@ -1,7 +1,8 @@
-//! Where a node keeps what must survive a crash: term and vote, the log, and the
-//! latest snapshot. The node writes each round's [`Persist`] part before it sends
-//! that round's messages (see `raft::ready`), and reads it all back when it is
-//! started again.
+//! Where a node keeps what must survive a crash: term and vote, the log, the
+//! latest snapshot, and its *handoffs* (commands it acknowledged to a client before
+//! they were replicated, see [`Handoffs`]). The node writes each round's
+//! [`Persist`] part and handoff changes before it sends that round's messages and
+//! replies (see `raft::ready`), and reads it all back when it is started again.
 //!
 //! - [`MemoryStorage`]: the default for a [`Node`](crate::node::Node): in the
 //!   simulator it is the "disk" a crashed node restarts from.
@@ -20,15 +21,41 @@ pub use file::FileStorage;
 pub use memory::MemoryStorage;
 pub use volatile::Volatile;
 
-use crate::raft::{Log, Persist, Recovered};
+use crate::raft::{Data, Log, Persist, Recovered};
 use std::fmt;
+
+/// Names a handoff for as long as it is kept: the incarnation and the request
+/// sequence number of the node process that first acknowledged it.
+pub type HandoffKey = (u64, u64);
+
+/// One round's changes to the node's handoffs: the commands of machines that
+/// answer before replicating (lww, broadcast, g-set; see `node/local.rs`). A
+/// handoff is *added* before the client's acknowledgement leaves the node and
+/// *settled* once the log brought the command back, so a node killed in between
+/// hands it to the log again after its restart instead of losing it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Handoffs {
+    pub added: Vec<(HandoffKey, Data)>,
+    pub settled: Vec<HandoffKey>,
+}
+
+impl Handoffs {
+    /// True when the round changed no handoff.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.settled.is_empty()
+    }
+}
 
 /// Durable state of one node.
 pub trait Storage: fmt::Debug + Send {
     /// What a previous run left, if anything. Called once, at `init`.
     fn load(&mut self) -> Result<Option<Recovered>, String>;
 
-    /// Makes `persist` durable. `log` is the log after the round, for storages that
-    /// rewrite their log when a snapshot supersedes its start.
-    fn persist(&mut self, persist: &Persist, log: &Log) -> Result<(), String>;
+    /// The handoffs a previous run left unsettled, in the order they were added.
+    /// Valid after [`Storage::load`].
+    fn handoffs(&self) -> Vec<(HandoffKey, Data)>;
+
+    /// Makes `persist` and `handoffs` durable. `log` is the log after the round,
+    /// for storages that rewrite their log when a snapshot supersedes its start.
+    fn persist(&mut self, persist: &Persist, handoffs: &Handoffs, log: &Log) -> Result<(), String>;
 }

@@ -1,7 +1,7 @@
 //! [`Volatile`]: storage for a process that keeps nothing across restarts.
 
-use super::Storage;
-use crate::raft::{Log, Persist, Recovered};
+use super::{HandoffKey, Handoffs, Storage};
+use crate::raft::{Data, Log, Persist, Recovered};
 
 /// Keeps nothing: the node's own log is all there is, and a restarted process
 /// comes back empty. What the binary uses without `--data-dir`, where a copy of
@@ -14,7 +14,11 @@ impl Storage for Volatile {
         Ok(None)
     }
 
-    fn persist(&mut self, _: &Persist, _: &Log) -> Result<(), String> {
+    fn handoffs(&self) -> Vec<(HandoffKey, Data)> {
+        Vec::new()
+    }
+
+    fn persist(&mut self, _: &Persist, _: &Handoffs, _: &Log) -> Result<(), String> {
         Ok(())
     }
 }

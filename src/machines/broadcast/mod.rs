@@ -119,4 +119,9 @@ impl StateMachine for BroadcastMachine {
     fn restore(&mut self, snapshot: Vec<Value>) {
         self.messages.restore(snapshot);
     }
+
+    /// An element this node acknowledged before a restart: pending again.
+    fn readmit(&mut self, gossip: Gossip) {
+        self.messages.readmit(gossip.message);
+    }
 }

@@ -99,4 +99,9 @@ impl StateMachine for GSetMachine {
     fn restore(&mut self, snapshot: Vec<Value>) {
         self.elements.restore(snapshot);
     }
+
+    /// An element this node acknowledged before a restart: pending again.
+    fn readmit(&mut self, add: GSetAdd) {
+        self.elements.readmit(add.element);
+    }
 }

@@ -248,4 +248,13 @@ impl StateMachine for LwwMachine {
             self.forget_delivered(&key);
         }
     }
+
+    /// A write this node acknowledged before a restart: local again until the
+    /// log's value at its key is at least as new.
+    fn readmit(&mut self, write: LwwWrite) {
+        self.clock.observe(write.stamp.time);
+        let key = key_of(&write.key);
+        keep_higher(&mut self.local, key.clone(), write.value, write.stamp);
+        self.forget_delivered(&key);
+    }
 }
