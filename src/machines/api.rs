@@ -26,6 +26,17 @@ pub struct Context<'a> {
     pub incarnation: u64,
 }
 
+impl Context<'_> {
+    /// A physical time in microseconds for stamping writes: `incarnation + now`.
+    /// In the binary the incarnation is the wall clock at start-up and `now` the
+    /// time since, so this is the wall clock: shared by every node on one machine
+    /// and still growing after a restart, where `now` alone starts again from 0.
+    /// In the simulator it is the simulated time (plus the restart count).
+    pub fn physical_time(&self) -> u64 {
+        self.incarnation.saturating_add(self.now)
+    }
+}
+
 /// A definite error reply: the request did not and never will take effect.
 ///
 /// Only return one when that is true. A machine's `apply` is called once the

@@ -192,7 +192,7 @@ impl StateMachine for LwwMachine {
         match request {
             LwwRequest::Read { key } => local(self.read(&key), None),
             LwwRequest::Write { key, value } => {
-                let write = self.write_locally(key, value, ctx.node, ctx.now);
+                let write = self.write_locally(key, value, ctx.node, ctx.physical_time());
                 local(Ok(LwwReply::WriteOk), Some(write))
             }
             LwwRequest::Cas {
@@ -202,7 +202,7 @@ impl StateMachine for LwwMachine {
                 create_if_not_exists,
             } => match self.get(&key) {
                 Some(current) if *current == from => {
-                    let write = self.write_locally(key, to, ctx.node, ctx.now);
+                    let write = self.write_locally(key, to, ctx.node, ctx.physical_time());
                     local(Ok(LwwReply::CasOk), Some(write))
                 }
                 Some(current) => local(
@@ -213,7 +213,7 @@ impl StateMachine for LwwMachine {
                     None,
                 ),
                 None if create_if_not_exists == Some(true) => {
-                    let write = self.write_locally(key, to, ctx.node, ctx.now);
+                    let write = self.write_locally(key, to, ctx.node, ctx.physical_time());
                     local(Ok(LwwReply::CasOk), Some(write))
                 }
                 None => local(Err(missing(&key)), None),

@@ -38,12 +38,23 @@ fn answer(
     node: &str,
     now: u64,
 ) -> (Reply, Option<LwwWrite>) {
+    answer_in(m, request, node, 0, now)
+}
+
+/// [`answer`] by a given incarnation of the node.
+fn answer_in(
+    m: &mut LwwMachine,
+    request: ClientBody,
+    node: &str,
+    incarnation: u64,
+    now: u64,
+) -> (Reply, Option<LwwWrite>) {
     match m.admit_body(
         &request,
         &Context {
             node,
             now,
-            incarnation: 0,
+            incarnation,
         },
     ) {
         Admission::Local { reply, replicate } => {
@@ -289,5 +300,33 @@ fn restore_of_a_snapshot_answers_every_later_request_alike() {
         replies
             .iter()
             .any(|r| r.as_ref().is_ok_and(|b| b.ty == "read_ok"))
+    );
+}
+
+/// A restarted process's clock (`now`) starts again from 0, but its incarnation
+/// is the wall clock at its start: a write it takes after the restart is stamped
+/// later than one another node took before, though it never saw that write.
+#[test]
+fn a_write_after_a_restart_is_stamped_past_earlier_writes_it_never_saw() {
+    let started = 1_700_000_000_000_000; // µs since the epoch
+    let mut n1 = LwwMachine::default();
+    let w = req("write", json!({"key": 1, "value": "before"}));
+    let (_, before) = answer_in(&mut n1, w, "n1", started, 5_000_000);
+    // n2 was killed and started again 5.1 s after n1 started; 1 ms later it
+    // takes a write of its own.
+    let mut n2 = LwwMachine::default();
+    let w = req("write", json!({"key": 1, "value": "after"}));
+    let (_, after) = answer_in(&mut n2, w, "n2", started + 5_100_000, 1_000);
+    let (before, after) = (before.unwrap(), after.unwrap());
+    assert!(
+        after.stamp > before.stamp,
+        "{after:?} should be stamped past {before:?}"
+    );
+    n2.apply(2, before).unwrap();
+    assert_eq!(
+        n2.read(&json!(1)).unwrap(),
+        LwwReply::ReadOk {
+            value: json!("after")
+        }
     );
 }
