@@ -38,7 +38,9 @@ pub fn list(store: &Path) -> Vec<RunInfo> {
     let mut runs = Vec::new();
     for workload in entries(store) {
         let wdir = store.join(&workload);
-        if !wdir.is_dir() || workload == "latest" {
+        // `latest` and a `.latest.*.tmp` link a run left behind point at runs
+        // listed under their workload already.
+        if !wdir.is_dir() || workload == "latest" || workload.starts_with('.') {
             continue;
         }
         for id in entries(&wdir) {
