@@ -87,15 +87,18 @@ mod mutations {
         }
     }
 
-    /// The handoffs are what saves g-set's elements: without them a kill loses
-    /// the ones a cut-off node acknowledged.
+    /// The handoffs are what saves g-set's elements and lww's writes: without
+    /// them a kill loses what a cut-off node acknowledged (for lww, the real-time
+    /// check sees a key converge to a value a later acknowledged write replaced).
     #[test]
     fn a_node_that_keeps_no_handoffs_is_caught() {
-        let caught = first_caught("VolatileHandoffs g-set", |seed| {
-            let mut c = killing(WorkloadKind::GSet, seed);
-            c.node.mutation = Mutation::VolatileHandoffs;
-            c
-        });
-        assert!(caught.is_some(), "VolatileHandoffs survived under g-set");
+        for workload in [WorkloadKind::GSet, WorkloadKind::LwwKv] {
+            let caught = first_caught(&format!("VolatileHandoffs {workload}"), |seed| {
+                let mut c = killing(workload, seed);
+                c.node.mutation = Mutation::VolatileHandoffs;
+                c
+            });
+            assert!(caught.is_some(), "VolatileHandoffs survived under {workload}");
+        }
     }
 }

@@ -9,10 +9,16 @@
 //!   that result must be a value written to the key, and a key with an acknowledged
 //!   write must not be missing (an acknowledged write may be overwritten by another
 //!   write, but not vanish).
+//! - **Last write wins**, in real time ([`last_write::last_write_wins`]): a key
+//!   must not converge to a write that an acknowledged write of another value,
+//!   invoked after it completed, supersedes.
 //! - **Availability** is reported by [`super::availability`]; with `--availability
 //!   total` every request must have been answered.
 
 pub use super::final_read::{FinalRead, FinalValue};
+
+mod last_write;
+pub use last_write::MARGIN;
 
 use super::Verdict;
 use super::history::{F, History, Kind};
@@ -48,8 +54,8 @@ fn writes_of(history: &History) -> Result<BTreeMap<String, Writes>, String> {
     Ok(out)
 }
 
-/// The lww-kv checkers: reads return written values, and convergence of the final
-/// reads. `final_reads` empty with writes in the history is a convergence failure:
+/// The lww-kv checkers: reads return written values, convergence of the final
+/// reads, and last write wins in real time. `final_reads` empty with writes in the history is a convergence failure:
 /// the driver did not look.
 pub fn check(history: &History, final_reads: &[FinalRead]) -> Vec<Verdict> {
     let writes = match writes_of(history) {
@@ -63,7 +69,11 @@ pub fn check(history: &History, final_reads: &[FinalRead]) -> Vec<Verdict> {
             }];
         }
     };
-    vec![reads(history, &writes), convergence(&writes, final_reads)]
+    vec![
+        reads(history, &writes),
+        convergence(&writes, final_reads),
+        last_write::last_write_wins(history, final_reads),
+    ]
 }
 
 fn reads(history: &History, writes: &BTreeMap<String, Writes>) -> Verdict {

@@ -76,3 +76,65 @@ fn divergent_missing_and_unanswered_final_reads_are_caught() {
     let invented = check(&h, &finals(&[FinalValue::of(&json!(7))]));
     assert!(!invented[1].valid, "7 was never written successfully");
 }
+
+/// A write at `process` of `value`, invoked at `from` ms and acknowledged at `to` ms
+/// (`None`: timed out).
+fn timed_write(h: &mut History, process: u64, value: i64, from: u64, to: Option<u64>) {
+    let mut invoke = op(process, Kind::Invoke, F::Write, json!(value), None);
+    invoke.time = from * 1000;
+    h.push(invoke);
+    let mut done = match to {
+        Some(_) => op(process, Kind::Ok, F::Write, json!(value), None),
+        None => op(process, Kind::Info, F::Write, json!(value), Some("timeout")),
+    };
+    done.time = to.unwrap_or(from + 5000) * 1000;
+    h.push(done);
+}
+
+fn converged_to(v: i64) -> Vec<FinalRead> {
+    let v = FinalValue::of(&json!(v));
+    finals(&[v.clone(), v.clone(), v])
+}
+
+#[test]
+fn converging_to_a_write_an_acknowledged_later_one_superseded_is_caught() {
+    let mut h = History::default();
+    timed_write(&mut h, 0, 5, 0, Some(10));
+    timed_write(&mut h, 1, 6, 100, Some(110)); // invoked 90 ms after 5 was acknowledged
+    let verdicts = check(&h, &converged_to(5));
+    assert!(verdicts[0].valid && verdicts[1].valid, "{verdicts:?}");
+    assert!(
+        !verdicts[2].valid,
+        "the later write of 6 was lost: {verdicts:?}"
+    );
+    assert!(
+        verdicts[2].anomalies[0].contains("op 2 wrote 6"),
+        "{verdicts:?}"
+    );
+    assert!(check(&h, &converged_to(6))[2].valid, "6 is the last write");
+}
+
+#[test]
+fn concurrent_timed_out_and_barely_later_writes_may_win_either_way() {
+    let mut concurrent = History::default();
+    timed_write(&mut concurrent, 0, 5, 0, Some(50));
+    timed_write(&mut concurrent, 1, 6, 20, Some(30));
+    assert!(check(&concurrent, &converged_to(5))[2].valid);
+    assert!(check(&concurrent, &converged_to(6))[2].valid);
+    // A write that timed out may have been stamped at any time.
+    let mut info = History::default();
+    timed_write(&mut info, 0, 5, 0, None);
+    timed_write(&mut info, 1, 6, 100, Some(110));
+    assert!(check(&info, &converged_to(5))[2].valid);
+    // Invoked within the margin after the other completed: clocks may differ by that.
+    let mut close = History::default();
+    timed_write(&mut close, 0, 5, 0, Some(10));
+    timed_write(&mut close, 1, 6, 10 + MARGIN / 1000 - 1, Some(30));
+    assert!(check(&close, &converged_to(5))[2].valid);
+    // The same value written again later keeps the key's value valid.
+    let mut again = History::default();
+    timed_write(&mut again, 0, 5, 0, Some(10));
+    timed_write(&mut again, 1, 6, 100, Some(110));
+    timed_write(&mut again, 2, 5, 200, Some(210));
+    assert!(check(&again, &converged_to(5))[2].valid);
+}
