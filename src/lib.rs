@@ -127,6 +127,8 @@ pub mod bench;
 pub mod check;
 pub mod fuzz;
 pub mod harness;
+// The machines are the API people build on: every public item is documented.
+#[warn(missing_docs)]
 pub mod machines;
 pub mod node;
 pub mod protocol;

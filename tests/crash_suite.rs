@@ -98,7 +98,10 @@ mod mutations {
                 c.node.mutation = Mutation::VolatileHandoffs;
                 c
             });
-            assert!(caught.is_some(), "VolatileHandoffs survived under {workload}");
+            assert!(
+                caught.is_some(),
+                "VolatileHandoffs survived under {workload}"
+            );
         }
     }
 }

@@ -9,7 +9,7 @@
 //!   that result must be a value written to the key, and a key with an acknowledged
 //!   write must not be missing (an acknowledged write may be overwritten by another
 //!   write, but not vanish).
-//! - **Last write wins**, in real time ([`last_write::last_write_wins`]): a key
+//! - **Last write wins**, in real time (`lww/last_write.rs`): a key
 //!   must not converge to a write that an acknowledged write of another value,
 //!   invoked after it completed, supersedes.
 //! - **Availability** is reported by [`super::availability`]; with `--availability

@@ -44,7 +44,9 @@ impl Context<'_> {
 /// nothing (a failed precondition, a missing key).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
+    /// The Maelstrom error code (a definite one).
     pub code: ErrorCode,
+    /// A human-readable reason, sent as the error's `text`.
     pub text: String,
 }
 
@@ -88,7 +90,9 @@ pub enum Admit<M: StateMachine> {
     /// afterwards, with nobody waiting for its reply. Also the way to refuse a
     /// request after decoding: `Admit::reject`.
     Local {
+        /// The reply (or definite error) sent to the client now.
         reply: Result<M::Reply, Rejection>,
+        /// A command that carries the change to every node, if there is one.
         replicate: Option<M::Command>,
     },
 }

@@ -20,7 +20,9 @@ pub enum Admission {
     Read,
     /// Answer now; replicate the encoded command, if any, without a reply.
     Local {
+        /// The reply sent to the client now.
         reply: Reply,
+        /// The encoded command to replicate, if any.
         replicate: Option<Data>,
     },
 }

@@ -47,19 +47,30 @@ use std::str::FromStr;
 #[enum_dispatch::enum_dispatch(Machine)]
 #[derive(Debug, Clone)]
 pub enum Builtin {
+    /// lin-kv: linearizable read / write / cas.
     Kv(KvMachine),
+    /// txn-list-append: strict-serializable transactions over lists.
     Txn(TxnMachine),
+    /// lww-kv: last-write-wins, answered locally.
     Lww(LwwMachine),
+    /// echo.
     Echo(EchoMachine),
+    /// unique-ids.
     UniqueIds(UniqueIdsMachine),
+    /// broadcast: a grow-only set of messages, answered locally.
     Broadcast(BroadcastMachine),
+    /// g-set: a grow-only set, answered locally.
     GSet(GSetMachine),
+    /// g-counter: a grow-only counter through the log.
     GCounter(GCounterMachine),
+    /// pn-counter: a counter through the log.
     PnCounter(PnCounterMachine),
     /// A deliberately broken txn machine (tests only).
     #[cfg(feature = "mutations")]
     NonAtomicTxn(txn_list_append::NonAtomicTxn),
+    /// kafka: append-only logs with committed offsets.
     Kafka(KafkaMachine),
+    /// txn-rw-register: transactions over registers.
     TxnRw(RwMachine),
     /// A deliberately broken kafka machine (tests only).
     #[cfg(feature = "mutations")]

@@ -35,17 +35,22 @@ use std::collections::BTreeMap;
 pub enum BroadcastRequest {
     /// Maelstrom's suggested neighbours per node; checked for shape, then ignored.
     Topology {
+        /// Per node, its suggested neighbours.
         topology: BTreeMap<String, Vec<String>>,
     },
+    /// Add `message` to the set every node holds.
     Broadcast {
+        /// The message, any JSON value.
         message: Value,
     },
+    /// Read every message this node holds.
     Read,
 }
 
 /// The command broadcast replicates: a message to add on every node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Gossip {
+    /// The message to add.
     pub message: Value,
 }
 
@@ -54,9 +59,15 @@ pub struct Gossip {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BroadcastReply {
+    /// The topology was taken (and is ignored).
     TopologyOk,
+    /// The message is held here and being replicated.
     BroadcastOk,
-    ReadOk { messages: Vec<Value> },
+    /// The messages this node holds.
+    ReadOk {
+        /// Every message, in canonical-text order.
+        messages: Vec<Value>,
+    },
 }
 
 /// The broadcast machine: the messages this node holds.

@@ -24,13 +24,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CounterRequest {
-    Add { delta: i64 },
+    /// Add `delta` to the counter.
+    Add {
+        /// The amount (negative only for pn-counter).
+        delta: i64,
+    },
+    /// Read the counter.
     Read,
 }
 
 /// What a counter appends to the log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CounterAdd {
+    /// The amount to add.
     pub delta: i64,
 }
 
@@ -38,8 +44,13 @@ pub struct CounterAdd {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CounterReply {
+    /// The add took effect.
     AddOk,
-    ReadOk { value: i64 },
+    /// The counter's value.
+    ReadOk {
+        /// The sum of every add applied.
+        value: i64,
+    },
 }
 
 /// A counter; `SIGNED` allows negative deltas (pn-counter).

@@ -10,14 +10,22 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EchoRequest {
-    Echo { echo: Value },
+    /// Send `echo` back.
+    Echo {
+        /// The payload, any JSON value.
+        echo: Value,
+    },
 }
 
 /// An echo reply: the request's payload, untouched.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EchoReply {
-    EchoOk { echo: Value },
+    /// The payload sent back.
+    EchoOk {
+        /// The request's `echo`, untouched.
+        echo: Value,
+    },
 }
 
 /// A command no echo node ever appends (the type has no values).

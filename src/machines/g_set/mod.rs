@@ -22,13 +22,19 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GSetRequest {
-    Add { element: Value },
+    /// Add `element` to the set.
+    Add {
+        /// The element, any JSON value.
+        element: Value,
+    },
+    /// Read the whole set as this node holds it.
     Read,
 }
 
 /// The command g-set replicates: an element to add on every node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GSetAdd {
+    /// The element to add.
     pub element: Value,
 }
 
@@ -36,8 +42,13 @@ pub struct GSetAdd {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GSetReply {
+    /// The element is in the set.
     AddOk,
-    ReadOk { value: Vec<Value> },
+    /// The set as this node holds it.
+    ReadOk {
+        /// Every element, in canonical-text order.
+        value: Vec<Value>,
+    },
 }
 
 /// The g-set machine: the elements this node holds.

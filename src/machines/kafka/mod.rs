@@ -37,32 +37,67 @@ pub const POLL_TOTAL: usize = 1000;
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KafkaRequest {
-    Send { key: String, msg: Value },
-    Poll { offsets: BTreeMap<String, u64> },
-    CommitOffsets { offsets: BTreeMap<String, u64> },
-    ListCommittedOffsets { keys: Vec<String> },
+    /// Append `msg` to the log of `key`.
+    Send {
+        /// The log to append to.
+        key: String,
+        /// The message.
+        msg: Value,
+    },
+    /// Read messages from each listed key's log, starting at its offset.
+    Poll {
+        /// Per key, the first offset wanted.
+        offsets: BTreeMap<String, u64>,
+    },
+    /// Record that the consumers have processed each key's log up to an offset.
+    CommitOffsets {
+        /// Per key, the offset to commit.
+        offsets: BTreeMap<String, u64>,
+    },
+    /// Ask for the committed offsets of `keys`.
+    ListCommittedOffsets {
+        /// The keys asked about.
+        keys: Vec<String>,
+    },
 }
 
 /// What kafka appends to the log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KafkaCommand {
-    Send { key: String, msg: Value },
-    CommitOffsets { offsets: BTreeMap<String, u64> },
+    /// Append `msg` to the log of `key`; its offset is decided when applied.
+    Send {
+        /// The log to append to.
+        key: String,
+        /// The message.
+        msg: Value,
+    },
+    /// Raise each key's committed offset (never lowers one).
+    CommitOffsets {
+        /// Per key, the offset to commit.
+        offsets: BTreeMap<String, u64>,
+    },
 }
 
 /// A kafka reply.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KafkaReply {
+    /// The message was appended.
     SendOk {
+        /// Where it was appended in its key's log.
         offset: u64,
     },
+    /// The messages found.
     PollOk {
+        /// Per key, `[offset, message]` pairs in offset order.
         msgs: BTreeMap<String, Vec<(u64, Value)>>,
     },
+    /// The offsets were committed.
     CommitOffsetsOk,
+    /// The committed offsets asked about.
     ListCommittedOffsetsOk {
+        /// Per key with a committed offset, that offset.
         offsets: BTreeMap<String, u64>,
     },
 }
@@ -77,7 +112,9 @@ pub struct KafkaMachine {
 /// The whole kafka state, sorted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct KafkaSnapshot {
+    /// Per key, its messages; message `i` is at offset `i`.
     pub logs: BTreeMap<String, Vec<Value>>,
+    /// Per key, the committed offset.
     pub committed: BTreeMap<String, u64>,
 }
 

@@ -11,16 +11,25 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KvRequest {
+    /// Read the value at `key` (error 20 if there is none).
     Read {
+        /// The key to read.
         key: Value,
     },
+    /// Set `key` to `value`.
     Write {
+        /// The key to write.
         key: Value,
+        /// The value to store.
         value: Value,
     },
+    /// Compare-and-set: `key` becomes `to` if it holds `from` (error 22 otherwise).
     Cas {
+        /// The key to compare and set.
         key: Value,
+        /// The value the client expects at `key`.
         from: Value,
+        /// The value `key` takes when it holds `from`.
         to: Value,
         /// The lin-kv service's option: a missing key is created with `to`.
         #[serde(default)]
@@ -32,14 +41,22 @@ pub enum KvRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KvCommand {
+    /// Set `key` to `value`.
     Write {
+        /// The key to write.
         key: Value,
+        /// The value to store.
         value: Value,
     },
+    /// Compare-and-set, decided when applied.
     Cas {
+        /// The key to compare and set.
         key: Value,
+        /// The value the client expects at `key`.
         from: Value,
+        /// The value `key` takes when it holds `from`.
         to: Value,
+        /// A missing key is created with `to` (absent from the log entry when false).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         create_if_not_exists: bool,
     },
@@ -49,8 +66,14 @@ pub enum KvCommand {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KvReply {
-    ReadOk { value: Value },
+    /// The value a read found.
+    ReadOk {
+        /// The value at the key.
+        value: Value,
+    },
+    /// The write took effect.
     WriteOk,
+    /// The cas took effect.
     CasOk,
 }
 

@@ -29,17 +29,27 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LwwRequest {
+    /// Read the value at `key` (error 20 if there is none).
     Read {
+        /// The key to read.
         key: Value,
     },
+    /// Set `key` to `value`.
     Write {
+        /// The key to write.
         key: Value,
+        /// The value to store.
         value: Value,
     },
+    /// Compare-and-set: `key` becomes `to` if it holds `from` at this node (error 22 otherwise).
     Cas {
+        /// The key to compare and set.
         key: Value,
+        /// The value the client expects at `key`.
         from: Value,
+        /// The value `key` takes when it holds `from`.
         to: Value,
+        /// The lin-kv service's option: a missing key is created with `to`.
         #[serde(default)]
         create_if_not_exists: Option<bool>,
     },
@@ -48,8 +58,11 @@ pub enum LwwRequest {
 /// The command lww replicates: a stamped write, merged on every node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LwwWrite {
+    /// The key written.
     pub key: Value,
+    /// The value written.
     pub value: Value,
+    /// Its version: the highest stamp at a key wins.
     pub stamp: Stamp,
 }
 
@@ -57,15 +70,23 @@ pub struct LwwWrite {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LwwReply {
-    ReadOk { value: Value },
+    /// The value a read found at this node.
+    ReadOk {
+        /// The value at the key.
+        value: Value,
+    },
+    /// The write took effect here (and is being replicated).
     WriteOk,
+    /// The cas took effect here (and is being replicated).
     CasOk,
 }
 
 /// One key's value and the stamp of the write that put it there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Versioned {
+    /// The key's value.
     pub value: Value,
+    /// The stamp of the write that put it there.
     pub stamp: Stamp,
 }
 

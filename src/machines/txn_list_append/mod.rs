@@ -23,12 +23,16 @@ use std::collections::{BTreeMap, HashMap};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TxnRequest {
     /// Micro-ops `["r", k, null]` and `["append", k, v]`, validated on decode.
-    Txn { txn: Vec<Value> },
+    Txn {
+        /// The micro-ops, in order.
+        txn: Vec<Value>,
+    },
 }
 
 /// A transaction in the log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TxnCommand {
+    /// The micro-ops, in order: reads `["r", k, null]` and writes `["append", k, v]`.
     pub txn: Vec<Value>,
 }
 
@@ -36,7 +40,11 @@ pub struct TxnCommand {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TxnReply {
-    TxnOk { txn: Vec<Value> },
+    /// The transaction committed.
+    TxnOk {
+        /// The request's micro-ops, each read with the value it found.
+        txn: Vec<Value>,
+    },
 }
 
 /// Lists by key (keys stored by their canonical JSON text).

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IdsRequest {
+    /// Ask for a new id.
     Generate,
 }
 
@@ -26,7 +27,11 @@ pub enum IdsRequest {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IdsReply {
-    GenerateOk { id: String },
+    /// A new id.
+    GenerateOk {
+        /// `"<node>-<incarnation>-<n>"`, unique across nodes and restarts.
+        id: String,
+    },
 }
 
 /// A command no unique-ids node ever appends (the type has no values).
