@@ -8,7 +8,13 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 const INIT: &str = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}"#;
 
 fn start(data_dir: Option<&Path>) -> (Child, BufReader<ChildStdout>) {
+    start_with(&[], data_dir)
+}
+
+/// Starts raft-kv with `args` (and `--data-dir`, if given).
+fn start_with(args: &[&str], data_dir: Option<&Path>) -> (Child, BufReader<ChildStdout>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_raft-kv"));
+    cmd.args(args);
     if let Some(d) = data_dir {
         cmd.arg("--data-dir").arg(d);
     }
@@ -91,18 +97,7 @@ fn ask_as(client: &str, child: &mut Child, out: &mut BufReader<ChildStdout>, lin
 fn an_element_acknowledged_before_replication_survives_sigkill() {
     let dir = std::env::temp_dir().join(format!("raft-kv-handoff-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let start_gset = || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_raft-kv"));
-        cmd.args(["--machine", "g-set", "--data-dir"]).arg(&dir);
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("raft-kv starts");
-        let out = BufReader::new(child.stdout.take().expect("stdout"));
-        (child, out)
-    };
+    let start_gset = || start_with(&["--machine", "g-set"], Some(&dir));
     let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2","n3"]}}"#;
     let (mut child, mut out) = start_gset();
     assert!(ask_as("c0", &mut child, &mut out, init).contains("init_ok"));

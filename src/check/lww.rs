@@ -21,7 +21,7 @@ mod last_write;
 pub use last_write::MARGIN;
 
 use super::Verdict;
-use super::history::{F, History, Kind};
+use super::history::{F, History, Kind, Op};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +33,15 @@ struct Writes {
     acknowledged: bool,
 }
 
+/// The value a write or cas (its `to`) puts at its key; `None` for a read.
+fn written_value(op: &Op) -> Option<Value> {
+    match op.f {
+        F::Write => Some(op.value.clone()),
+        F::Cas => Some(op.value.get(1).cloned().unwrap_or(Value::Null)),
+        _ => None,
+    }
+}
+
 fn writes_of(history: &History) -> Result<BTreeMap<String, Writes>, String> {
     let mut out: BTreeMap<String, Writes> = BTreeMap::new();
     for pair in history.pairs()? {
@@ -41,10 +50,8 @@ fn writes_of(history: &History) -> Result<BTreeMap<String, Writes>, String> {
         if outcome == Kind::Fail {
             continue;
         }
-        let written = match op.f {
-            F::Write => op.value.clone(),
-            F::Cas => op.value.get(1).cloned().unwrap_or(Value::Null),
-            _ => continue,
+        let Some(written) = written_value(op) else {
+            continue;
         };
         let Some(key) = &op.key else { continue };
         let w = out.entry(key.to_string()).or_default();
@@ -55,8 +62,8 @@ fn writes_of(history: &History) -> Result<BTreeMap<String, Writes>, String> {
 }
 
 /// The lww-kv checkers: reads return written values, convergence of the final
-/// reads, and last write wins in real time. `final_reads` empty with writes in the history is a convergence failure:
-/// the driver did not look.
+/// reads, and last write wins in real time. `final_reads` empty with writes in
+/// the history is a convergence failure: the driver did not look.
 pub fn check(history: &History, final_reads: &[FinalRead]) -> Vec<Verdict> {
     let writes = match writes_of(history) {
         Ok(w) => w,

@@ -32,27 +32,30 @@ impl<M: Machine> Node<M> {
     /// and keeps it as a handoff until applied. `recovered` is its key when a
     /// previous run of this node acknowledged it (and stored it already).
     pub(super) fn disseminate(&mut self, now: u64, command: Data, recovered: Option<HandoffKey>) {
-        let seq = self.track(
-            now,
-            NO_CLIENT.to_owned(),
-            0,
-            ForwardOp::Command(command.clone()),
-            Some(recovered),
-        );
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        // A new handoff is named by this process and the sequence number `track`
+        // is about to give it.
+        let key = recovered.unwrap_or((self.incarnation, c.next_seq));
         #[allow(unused_mut)]
         let mut durable = recovered.is_none();
         #[cfg(feature = "mutations")]
         if self.config.mutation == super::Mutation::VolatileHandoffs {
             durable = false;
         }
-        if let Some(c) = self.cluster.as_mut()
-            && durable
-            && let Some(key) = c.pending.get(seq).and_then(|p| p.handoff)
-        {
-            c.handoffs.added.push((key, command));
+        if durable {
+            c.handoffs.added.push((key, command.clone()));
         }
+        let _seq = self.track(
+            now,
+            NO_CLIENT.to_owned(),
+            0,
+            ForwardOp::Command(command),
+            Some(key),
+        );
         #[cfg(feature = "mutations")]
-        self.mutant_drop_buffered(seq);
+        self.mutant_drop_buffered(_seq);
     }
 
     /// Re-disseminates the handoffs a previous run of this node left unsettled

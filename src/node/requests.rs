@@ -12,23 +12,21 @@ use crate::storage::HandoffKey;
 
 impl<M: Machine> Node<M> {
     /// Starts tracking an admitted request at its origin and routes it. `handoff`
-    /// marks a dissemination (see `local.rs`): `Some(None)` for a new one (keyed by
-    /// this incarnation and its sequence number), `Some(Some(key))` for one
-    /// recovered after a restart. Returns its sequence number.
+    /// marks a dissemination (see `local.rs`) with its key. Returns its sequence
+    /// number.
     pub(super) fn track(
         &mut self,
         now: u64,
         client: String,
         msg_id: u64,
         op: ForwardOp,
-        handoff: Option<Option<HandoffKey>>,
+        handoff: Option<HandoffKey>,
     ) -> u64 {
         let Some(c) = self.cluster.as_mut() else {
             return 0;
         };
         let seq = c.next_seq;
         c.next_seq += 1;
-        let handoff = handoff.map(|key| key.unwrap_or((self.incarnation, seq)));
         c.pending.insert(
             seq,
             Pending {

@@ -13,10 +13,9 @@
 //! the handoffs the round added and those it settled.
 
 use super::crc::crc32;
-use super::{HandoffKey, Handoffs, Storage};
+use super::{HandoffKey, HandoffSet, Handoffs, Storage};
 use crate::raft::{Data, Entry, HardState, Log, Persist, Recovered, Snapshot};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -31,23 +30,12 @@ struct Record {
     from: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     entries: Vec<Entry>,
-    /// Handoffs added: `[incarnation, seq, command]`.
+    /// Handoffs added: `[[incarnation, seq], command]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    handed: Vec<(u64, u64, Data)>,
+    handed: Vec<(HandoffKey, Data)>,
     /// Handoffs settled: `[incarnation, seq]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     settled: Vec<HandoffKey>,
-}
-
-impl Record {
-    fn handoffs(&mut self, h: &Handoffs) {
-        self.handed = h
-            .added
-            .iter()
-            .map(|((i, s), d)| (*i, *s, d.clone()))
-            .collect();
-        self.settled = h.settled.clone();
-    }
 }
 
 /// The snapshot file's content.
@@ -64,7 +52,7 @@ pub struct FileStorage {
     dir: PathBuf,
     wal: Option<File>,
     /// The unsettled handoffs (what a WAL rewrite must carry over).
-    handoffs: BTreeMap<HandoffKey, Data>,
+    handoffs: HandoffSet,
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> String {
@@ -79,7 +67,7 @@ impl FileStorage {
         Ok(FileStorage {
             dir,
             wal: None,
-            handoffs: BTreeMap::new(),
+            handoffs: HandoffSet::default(),
         })
     }
 
@@ -178,12 +166,10 @@ impl Storage for FileStorage {
                     break;
                 };
                 good_len += n as u64;
-                for (incarnation, seq, data) in record.handed {
-                    self.handoffs.insert((incarnation, seq), data);
-                }
-                for key in record.settled {
-                    self.handoffs.remove(&key);
-                }
+                self.handoffs.update(&Handoffs {
+                    added: record.handed,
+                    settled: record.settled,
+                });
                 if let Some(hs) = record.hard_state {
                     hard_state = hs;
                 }
@@ -217,16 +203,11 @@ impl Storage for FileStorage {
     }
 
     fn handoffs(&self) -> Vec<(HandoffKey, Data)> {
-        self.handoffs.iter().map(|(k, d)| (*k, d.clone())).collect()
+        self.handoffs.list()
     }
 
     fn persist(&mut self, p: &Persist, h: &Handoffs, log: &Log) -> Result<(), String> {
-        for (key, data) in &h.added {
-            self.handoffs.insert(*key, data.clone());
-        }
-        for key in &h.settled {
-            self.handoffs.remove(key);
-        }
+        self.handoffs.update(h);
         if let Some(snap) = &p.snapshot {
             let file = SnapshotFile {
                 index: snap.index,
@@ -240,17 +221,16 @@ impl Storage for FileStorage {
         if p.hard_state.is_none() && p.entries.is_none() && h.is_empty() {
             return Ok(());
         }
-        let mut record = Record {
+        let record = Record {
             hard_state: p.hard_state.clone(),
             from: p.entries.as_ref().map(|u| u.from),
             entries: p
                 .entries
                 .as_ref()
                 .map_or_else(Vec::new, |u| u.entries.clone()),
-            handed: Vec::new(),
-            settled: Vec::new(),
+            handed: h.added.clone(),
+            settled: h.settled.clone(),
         };
-        record.handoffs(h);
         self.append(&record)
     }
 }
@@ -268,11 +248,7 @@ impl FileStorage {
             hard_state: Some(hard_state),
             from: Some(snap.index + 1),
             entries: log.range(snap.index + 1, log.last_index()),
-            handed: self
-                .handoffs
-                .iter()
-                .map(|((i, s), d)| (*i, *s, d.clone()))
-                .collect(),
+            handed: self.handoffs.list(),
             settled: Vec::new(),
         };
         let line = FileStorage::encode(&record)?;

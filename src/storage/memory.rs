@@ -1,8 +1,7 @@
 //! Durable state kept in memory: the simulator's disk.
 
-use super::{HandoffKey, Handoffs, Storage};
+use super::{HandoffKey, HandoffSet, Handoffs, Storage};
 use crate::raft::{Data, Entry, HardState, Log, Persist, Recovered, Snapshot};
-use std::collections::BTreeMap;
 
 /// What has been "written": a node restarted with this storage recovers it.
 #[derive(Clone, Debug, Default)]
@@ -12,7 +11,7 @@ pub struct MemoryStorage {
     /// Entries after the snapshot.
     entries: Vec<Entry>,
     written: bool,
-    handoffs: BTreeMap<HandoffKey, Data>,
+    handoffs: HandoffSet,
 }
 
 impl MemoryStorage {
@@ -32,16 +31,11 @@ impl Storage for MemoryStorage {
     }
 
     fn handoffs(&self) -> Vec<(HandoffKey, Data)> {
-        self.handoffs.iter().map(|(k, d)| (*k, d.clone())).collect()
+        self.handoffs.list()
     }
 
     fn persist(&mut self, p: &Persist, h: &Handoffs, log: &Log) -> Result<(), String> {
-        for (key, data) in &h.added {
-            self.handoffs.insert(*key, data.clone());
-        }
-        for key in &h.settled {
-            self.handoffs.remove(key);
-        }
+        self.handoffs.update(h);
         if p.is_empty() {
             return Ok(());
         }

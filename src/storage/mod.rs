@@ -22,6 +22,7 @@ pub use memory::MemoryStorage;
 pub use volatile::Volatile;
 
 use crate::raft::{Data, Log, Persist, Recovered};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Names a handoff for as long as it is kept: the incarnation and the request
@@ -43,6 +44,27 @@ impl Handoffs {
     /// True when the round changed no handoff.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.settled.is_empty()
+    }
+}
+
+/// The unsettled handoffs a storage holds, in the order they were added.
+#[derive(Clone, Debug, Default)]
+struct HandoffSet(BTreeMap<HandoffKey, Data>);
+
+impl HandoffSet {
+    /// Takes a round's changes.
+    fn update(&mut self, h: &Handoffs) {
+        for (key, data) in &h.added {
+            self.0.insert(*key, data.clone());
+        }
+        for key in &h.settled {
+            self.0.remove(key);
+        }
+    }
+
+    /// Every unsettled handoff.
+    fn list(&self) -> Vec<(HandoffKey, Data)> {
+        self.0.iter().map(|(k, d)| (*k, d.clone())).collect()
     }
 }
 

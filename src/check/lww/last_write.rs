@@ -14,8 +14,7 @@
 //! clocks may differ.
 
 use super::{FinalRead, FinalValue, Verdict};
-use crate::check::history::{F, History, Kind};
-use serde_json::Value;
+use crate::check::history::{History, Kind};
 use std::collections::BTreeMap;
 
 /// How much later (µs) a write must be invoked than another completed for it to
@@ -49,10 +48,8 @@ pub fn last_write_wins(history: &History, final_reads: &[FinalRead]) -> Verdict 
     for pair in &pairs {
         let op = pair.invoke;
         let outcome = pair.outcome();
-        let value = match op.f {
-            F::Write => op.value.clone(),
-            F::Cas => op.value.get(1).cloned().unwrap_or(Value::Null),
-            _ => continue,
+        let Some(value) = super::written_value(op) else {
+            continue;
         };
         let (Some(key), true) = (&op.key, outcome != Kind::Fail) else {
             continue;
